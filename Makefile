@@ -1,0 +1,120 @@
+# torchshim — build, test, install.
+#
+#   make                 build build/torchshim (front end) and build/torchshim-engine
+#   make check           build and run every test (unit, shell, end to end)
+#   make SAN=1 check     the same with AddressSanitizer + UBSan (separate build dir)
+#   make install PREFIX=~/.local DESTDIR=
+#   make bench           hyperfine benchmarks (bench/README.md)
+#
+# The front end (shim/) links libc only: it runs for every pip/conda call.
+# The engine (src/) links libcurl, libarchive, libuv, cJSON and inih and runs
+# only when a command installs PyTorch packages or for torchshim's own commands.
+
+PREFIX  ?= $(HOME)/.local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+LIBEXEC  = $(PREFIX)/libexec/torchshim
+DATADIR  = $(PREFIX)/share/torchshim
+MANDIR   = $(PREFIX)/share/man/man1
+VERSION  = 0.1.0
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+ENGINE_PKGS = libcurl libarchive libcjson libuv inih
+TEST_PKGS   = cmocka
+
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT      = -O1 -g
+else
+BUILD   ?= build
+SANFLAGS =
+OPT      = -O2 -g
+endif
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wno-format-nonliteral -Wvla
+CPPFLAGS += -D_GNU_SOURCE -DTORCHSHIM_VERSION='"$(VERSION)"' -DTORCHSHIM_DATADIR_FALLBACK='"$(DATADIR)"' -Ishim -Isrc
+CFLAGS  ?= $(OPT)
+CFLAGS  += -std=c11 $(WARN) $(SANFLAGS) -MMD -MP
+LDFLAGS += $(SANFLAGS)
+
+ENGINE_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(ENGINE_PKGS) 2>/dev/null)
+ENGINE_LIBS   := $(shell $(PKG_CONFIG) --libs $(ENGINE_PKGS) 2>/dev/null)
+TEST_CFLAGS   := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS     := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+
+# shim/: main.c is the front end's entry; every other shim/*.c is libc-only
+# code shared with the engine (messages, argv vectors, PATH lookup, exec).
+FRONT_MAIN  = shim/main.c
+COMMON_SRCS = $(filter-out $(FRONT_MAIN),$(wildcard shim/*.c))
+# src/: engine.c is the engine's entry; the rest is the engine library.
+ENGINE_MAIN = src/engine.c
+LIB_SRCS    = $(filter-out $(ENGINE_MAIN),$(wildcard src/*.c))
+TEST_SRCS   = $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+COMMON_OBJS = $(call obj,$(COMMON_SRCS))
+LIB_OBJS    = $(call obj,$(LIB_SRCS))
+TESTS       = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+
+FRONT  = $(BUILD)/torchshim
+ENGINE = $(BUILD)/torchshim-engine
+
+all: $(FRONT) $(ENGINE)
+
+$(BUILD)/shim/%.o: shim/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/src/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(ENGINE_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(ENGINE_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libtorchshim.a: $(LIB_OBJS) $(COMMON_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FRONT): $(call obj,$(FRONT_MAIN)) $(COMMON_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(ENGINE): $(call obj,$(ENGINE_MAIN)) $(BUILD)/libtorchshim.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtorchshim.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LIBS) $(TEST_LIBS) $(LDLIBS)
+
+tests: $(TESTS)
+
+# The runner prints one closing line: "N passed, N failed".
+check: all tests
+	BUILD=$(BUILD) tests/run.sh
+
+bench: all
+	BUILD=$(BUILD) bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXEC) $(DESTDIR)$(DATADIR) \
+	           $(DESTDIR)$(DATADIR)/init $(DESTDIR)$(MANDIR)
+	install -m 0755 $(FRONT) $(DESTDIR)$(BINDIR)/torchshim
+	install -m 0755 $(ENGINE) $(DESTDIR)$(LIBEXEC)/torchshim-engine
+	install -m 0644 config/*.ini config/*.tsv config/*.txt $(DESTDIR)$(DATADIR)/
+	install -m 0644 shim/init/* $(DESTDIR)$(DATADIR)/init/
+	install -m 0644 doc/torchshim.1 $(DESTDIR)$(MANDIR)/torchshim.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/torchshim $(DESTDIR)$(LIBEXEC)/torchshim-engine \
+	      $(DESTDIR)$(MANDIR)/torchshim.1
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBEXEC)
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all tests check bench install uninstall clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

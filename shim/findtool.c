@@ -1,0 +1,189 @@
+/* findtool.c — see findtool.h. */
+#include "findtool.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "msg.h"
+
+static const struct {
+    const char *name;
+    enum tool_mode mode;
+} tool_names[] = {
+    { "pip", MODE_PIP },     { "pip3", MODE_PIP },       { "conda", MODE_CONDA },
+    { "mamba", MODE_CONDA }, { "micromamba", MODE_CONDA },
+};
+
+enum tool_mode tool_mode_of(const char *name)
+{
+    for (size_t i = 0; i < sizeof tool_names / sizeof *tool_names; i++)
+        if (!strcmp(name, tool_names[i].name))
+            return tool_names[i].mode;
+    /* pip3.N, pip3.NN */
+    if (!strncmp(name, "pip3.", 5) && name[5]) {
+        for (const char *p = name + 5; *p; p++)
+            if (*p < '0' || *p > '9')
+                return MODE_NONE;
+        return MODE_PIP;
+    }
+    return MODE_NONE;
+}
+
+const char *tool_mode_name(enum tool_mode m)
+{
+    return m == MODE_PIP ? "pip" : m == MODE_CONDA ? "conda" : "none";
+}
+
+int self_identify(struct self_id *self, const char *argv0)
+{
+    struct stat st;
+    self->path[0] = '\0';
+    self->dev = 0;
+    self->ino = 0;
+    if (stat("/proc/self/exe", &st) == 0) {
+        self->dev = st.st_dev;
+        self->ino = st.st_ino;
+        ssize_t n = readlink("/proc/self/exe", self->path, sizeof self->path - 1);
+        self->path[n > 0 ? n : 0] = '\0';
+        return 0;
+    }
+    /* No procfs (macOS, BSD): argv[0] when it names a path. */
+    if (argv0 && strchr(argv0, '/') && stat(argv0, &st) == 0) {
+        self->dev = st.st_dev;
+        self->ino = st.st_ino;
+        if (!realpath(argv0, self->path))
+            self->path[0] = '\0';
+        return 0;
+    }
+    return -1;
+}
+
+int findtool_is_self(const char *path, const struct self_id *self)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return 0;
+    if (self->ino && st.st_dev == self->dev && st.st_ino == self->ino)
+        return 1;
+    if (self->path[0]) {
+        struct stat lst;
+        /* Only a symlink can have a real path elsewhere: spare the syscalls
+         * realpath() makes for the common case of a plain file. */
+        if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+            char real[PATH_MAX];
+            if (realpath(path, real) && !strcmp(real, self->path))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static int same_dir(const char *a, size_t alen, const char *b)
+{
+    struct stat sa, sb;
+    char buf[PATH_MAX];
+    if (!b || !*b || alen >= sizeof buf)
+        return 0;
+    memcpy(buf, a, alen);
+    buf[alen] = '\0';
+    if (!strcmp(buf, b))
+        return 1;
+    if (stat(buf, &sa) || stat(b, &sb))
+        return 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* An override variable names the tool: use it as given, but never the shim. */
+static int from_env(const char *var, const struct self_id *self, char **out)
+{
+    const char *v = getenv(var);
+    if (!v || !*v)
+        return -1;
+    if (v[0] != '/') {
+        errorf("%s=%s is not an absolute path", var, v);
+        return 127;
+    }
+    if (findtool_is_self(v, self)) {
+        errorf("%s=%s is torchshim itself, not the real tool", var, v);
+        return 127;
+    }
+    if (access(v, F_OK) != 0) {
+        errorf("%s=%s: %s", var, v, strerror(errno));
+        return 127;
+    }
+    if (access(v, X_OK) != 0) {
+        errorf("%s=%s is not executable", var, v);
+        return 126;
+    }
+    *out = xstrdup(v);
+    return 0;
+}
+
+int findtool_locate(const char *name, enum tool_mode mode, const struct self_id *self,
+                    const char *invoked_dir, char **out)
+{
+    int r = from_env(mode == MODE_PIP ? "TORCHSHIM_REAL_PIP" : "TORCHSHIM_REAL_CONDA", self, out);
+    if (r >= 0)
+        return r;
+
+    if (mode == MODE_CONDA) {
+        const char *var = !strcmp(name, "conda") ? "CONDA_EXE" : "MAMBA_EXE";
+        const char *v = getenv(var);
+        const char *base = v ? strrchr(v, '/') : NULL;
+        /* MAMBA_EXE names micromamba or mamba: only use it for that name. */
+        if (v && v[0] == '/' && base && !strcmp(base + 1, name) && access(v, X_OK) == 0 &&
+            !findtool_is_self(v, self)) {
+            *out = xstrdup(v);
+            return 0;
+        }
+    }
+
+    const char *path = getenv("PATH");
+    const char *shimdir = getenv("TORCHSHIM_SHIMDIR");
+    if (!path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    size_t nlen = strlen(name);
+    char *not_exec = NULL;
+    for (const char *p = path; *p;) {
+        const char *e = strchrnul(p, ':');
+        size_t dlen = (size_t)(e - p);
+        const char *dir = p;
+        p = *e ? e + 1 : e;
+        if (dlen == 0 || dir[0] != '/')
+            continue;  /* "" and relative entries mean the cwd: never trust them */
+        if (same_dir(dir, dlen, shimdir) || same_dir(dir, dlen, invoked_dir))
+            continue;
+        char cand[PATH_MAX];
+        if (dlen + 1 + nlen + 1 > sizeof cand)
+            continue;
+        memcpy(cand, dir, dlen);
+        cand[dlen] = '/';
+        memcpy(cand + dlen + 1, name, nlen + 1);
+        struct stat st;
+        if (stat(cand, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (findtool_is_self(cand, self))
+            continue;
+        if (access(cand, X_OK) != 0) {
+            if (!not_exec)
+                not_exec = xstrdup(cand);
+            continue;
+        }
+        free(not_exec);
+        *out = xstrdup(cand);
+        return 0;
+    }
+    if (not_exec) {
+        errorf("%s: found %s but it is not executable", name, not_exec);
+        free(not_exec);
+        return 126;
+    }
+    errorf("%s: no real '%s' found on PATH after torchshim (set TORCHSHIM_REAL_%s to its path)",
+           name, name, mode == MODE_PIP ? "PIP" : "CONDA");
+    return 127;
+}

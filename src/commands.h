@@ -1,0 +1,9 @@
+/* commands.h — the engine's commands, one file each (cmd_<name>.c).
+ * Each takes argv[0] = its own name. */
+#ifndef TORCHSHIM_COMMANDS_H
+#define TORCHSHIM_COMMANDS_H
+
+int cmd_shim(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
+
+#endif

@@ -1,0 +1,25 @@
+/* condacmd.h — conda, mamba and micromamba command lines (argparse):
+ * install, create, update/upgrade and their options. */
+#ifndef TORCHSHIM_CONDACMD_H
+#define TORCHSHIM_CONDACMD_H
+
+#include "cmdline.h"
+
+enum conda_opt {
+    CONDA_OTHER = 0,
+    CONDA_CHANNEL,           /* -c, --channel */
+    CONDA_OVERRIDE_CHANNELS, /* --override-channels */
+    CONDA_NAME,              /* -n, --name */
+    CONDA_PREFIX,            /* -p, --prefix */
+    CONDA_SUBDIR,            /* --subdir, --platform */
+    CONDA_FILE,              /* --file (micromamba: -f) */
+    CONDA_DRY_RUN,           /* -d, --dry-run */
+    CONDA_HELP,              /* -h */
+};
+
+/* install, create, update, upgrade */
+int condacmd_installs(const char *subcmd);
+
+int condacmd_parse(int argc, char *const *argv, struct cmdline *out, char **err);
+
+#endif

@@ -1,0 +1,414 @@
+/* config.c — see config.h. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msg.h"
+
+static const char *const role_names[ROLE_N] = { "wheels", "pypi", "conda", "nvidia" };
+
+const char *role_name(enum role r)
+{
+    return r < ROLE_N ? role_names[r] : "?";
+}
+
+static int role_of(const char *key)
+{
+    for (int r = 0; r < ROLE_N; r++)
+        if (!strcmp(key, role_names[r]))
+            return r;
+    return -1;
+}
+
+/* "upstream" is another name for "official". */
+static const char *canonical_site_name(const char *name)
+{
+    return !strcmp(name, "upstream") ? "official" : name;
+}
+
+const struct site *config_site(const struct config *c, const char *name)
+{
+    name = canonical_site_name(name);
+    for (size_t i = 0; i < c->nsites; i++)
+        if (!strcmp(c->sites[i].name, name))
+            return &c->sites[i];
+    return NULL;
+}
+
+static struct site *site_get(struct config *c, const char *name)
+{
+    struct site *s = (struct site *)config_site(c, name);
+    if (s)
+        return s;
+    c->sites = xrealloc(c->sites, (c->nsites + 1) * sizeof *c->sites);
+    s = &c->sites[c->nsites++];
+    memset(s, 0, sizeof *s);
+    s->name = xstrdup(canonical_site_name(name));
+    return s;
+}
+
+static void set_str(char **dst, const char *v)
+{
+    free(*dst);
+    *dst = *v ? xstrdup(v) : NULL;
+}
+
+/* Continuation lines arrive as repeated keys: append with a space. */
+static void append_str(char **dst, const char *v)
+{
+    if (!*dst) {
+        *dst = xstrdup(v);
+        return;
+    }
+    char *n = xasprintf("%s %s", *dst, v);
+    free(*dst);
+    *dst = n;
+}
+
+struct load_ctx {
+    struct config *c;
+    const char *file;
+    char *err;
+    char prev_section[128];
+    char prev_key[64];
+};
+
+static int parse_long(const char *v, long *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < 0)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+/* `mirror "name"` -> name; NULL if the section is not a mirror. */
+static int mirror_section(const char *section, char *name, size_t n)
+{
+    if (strncmp(section, "mirror", 6) || !isspace((unsigned char)section[6]))
+        return 0;
+    const char *p = section + 6;
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p != '"')
+        return 0;
+    const char *q = strchr(p + 1, '"');
+    if (!q || q[1] || q == p + 1 || (size_t)(q - p - 1) >= n)
+        return 0;
+    snprintf(name, n, "%.*s", (int)(q - p - 1), p + 1);
+    return 1;
+}
+
+static int on_entry(void *user, const char *section, const char *key, const char *value)
+{
+    struct load_ctx *x = user;
+    struct config *c = x->c;
+    int continued = !strcmp(section, x->prev_section) && !strcmp(key, x->prev_key);
+    snprintf(x->prev_section, sizeof x->prev_section, "%s", section);
+    snprintf(x->prev_key, sizeof x->prev_key, "%s", key);
+    char site_name[96];
+    int r;
+
+    if (!strcmp(section, "use")) {
+        if ((r = role_of(key)) < 0)
+            goto unknown;
+        continued ? append_str(&c->use[r], value) : set_str(&c->use[r], value);
+    } else if (!strcmp(section, "network")) {
+        long *dst = !strcmp(key, "connect-timeout") ? &c->connect_timeout
+                    : !strcmp(key, "timeout")       ? &c->timeout
+                    : !strcmp(key, "cache-ttl")     ? &c->cache_ttl
+                                                    : NULL;
+        if (!dst)
+            goto unknown;
+        if (parse_long(value, dst)) {
+            x->err = xasprintf("%s: [network] %s = %s is not a number of seconds", x->file, key,
+                               value);
+            return 0;
+        }
+    } else if (!strcmp(section, "packages")) {
+        char **dst = !strcmp(key, "pip") ? &c->pip_packages
+                     : !strcmp(key, "conda") ? &c->conda_packages : NULL;
+        if (!dst)
+            goto unknown;
+        continued ? append_str(dst, value) : set_str(dst, value);
+    } else if (mirror_section(section, site_name, sizeof site_name)) {
+        struct site *s = site_get(c, site_name);
+        if ((r = role_of(key)) >= 0) {
+            set_str(&s->url[r], value);
+        } else if (!strcmp(key, "wheels-format")) {
+            if (!strcmp(value, "find-links"))
+                s->wheels_format = WHEELS_FIND_LINKS;
+            else if (!strcmp(value, "simple"))
+                s->wheels_format = WHEELS_SIMPLE;
+            else {
+                x->err = xasprintf("%s: [mirror \"%s\"] wheels-format = %s: use find-links or "
+                                   "simple", x->file, site_name, value);
+                return 0;
+            }
+        } else if (!strcmp(key, "wheels-nightly")) {
+            set_str(&s->wheels_nightly, value);
+        } else if (!strcmp(key, "conda-channels")) {
+            continued ? append_str(&s->conda_channels, value) : set_str(&s->conda_channels, value);
+        } else if (!strcmp(key, "defaults")) {
+            continued ? append_str(&s->defaults, value) : set_str(&s->defaults, value);
+        } else {
+            goto unknown;
+        }
+    } else {
+        warnf("%s: unknown section [%s] ignored", x->file, section);
+    }
+    return 1;
+unknown:
+    warnf("%s: unknown key '%s' in [%s] ignored", x->file, key, section);
+    return 1;
+}
+
+static int load_file(struct config *c, const char *path, int must_exist, char **err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (!must_exist && errno == ENOENT)
+            return 0;
+        *err = xasprintf("cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct load_ctx x = { .c = c, .file = path };
+    int line = ini_parse_file(f, on_entry, &x);
+    fclose(f);
+    if (x.err) {
+        *err = x.err;
+        return -1;
+    }
+    if (line != 0) {
+        *err = xasprintf("%s:%d: syntax error", path, line);
+        return -1;
+    }
+    return 0;
+}
+
+static int validate(struct config *c, char **err)
+{
+    for (int r = 0; r < ROLE_N; r++) {
+        if (!c->use[r])
+            continue;
+        char *names = xstrdup(c->use[r]), *save = NULL;
+        for (char *n = strtok_r(names, " \t,", &save); n; n = strtok_r(NULL, " \t,", &save)) {
+            const struct site *s = config_site(c, n);
+            if (!s) {
+                *err = xasprintf("[use] %s = %s: no [mirror \"%s\"] is configured", role_name(r),
+                                 c->use[r], n);
+                free(names);
+                return -1;
+            }
+        }
+        free(names);
+    }
+    return 0;
+}
+
+static void apply_env_mirror(struct config *c)
+{
+    const char *m = getenv("TORCHSHIM_MIRROR");
+    if (!m || !*m)
+        return;
+    const struct site *s = config_site(c, m);
+    if (!s) {
+        warnf("TORCHSHIM_MIRROR=%s: no such mirror site; ignored", m);
+        return;
+    }
+    for (int r = 0; r < ROLE_N; r++)
+        if (s->url[r])
+            set_str(&c->use[r], s->name);
+}
+
+static void set_defaults(struct config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->connect_timeout = 3;
+    c->timeout = 30;
+    c->cache_ttl = 600;
+}
+
+int config_load_files(struct config *c, const char *defaults, const char *user, char **err)
+{
+    set_defaults(c);
+    *err = NULL;
+    if (defaults && load_file(c, defaults, 1, err))
+        return -1;
+    if (user) {
+        int explicit_file = getenv("TORCHSHIM_CONFIG") && *getenv("TORCHSHIM_CONFIG");
+        if (load_file(c, user, explicit_file, err))
+            return -1;
+        if (access(user, R_OK) == 0)
+            c->user_file = xstrdup(user);
+    }
+    apply_env_mirror(c);
+    return validate(c, err);
+}
+
+char *config_datadir(void)
+{
+    const char *env = getenv("TORCHSHIM_DATADIR");
+    if (env && *env)
+        return xstrdup(env);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *dir = dirname(exe);
+        static const char *const rel[] = { "../share/torchshim", "../config" };
+        for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+            char *p = xasprintf("%s/%s/torchshim.ini", dir, rel[i]);
+            int ok = access(p, R_OK) == 0;
+            free(p);
+            if (ok)
+                return xasprintf("%s/%s", dir, rel[i]);
+        }
+    }
+    return xstrdup(TORCHSHIM_DATADIR_FALLBACK);
+}
+
+char *config_user_path(void)
+{
+    const char *v = getenv("TORCHSHIM_CONFIG");
+    if (v && *v)
+        return xstrdup(v);
+    v = getenv("XDG_CONFIG_HOME");
+    if (v && v[0] == '/')
+        return xasprintf("%s/torchshim/config.ini", v);
+    v = getenv("HOME");
+    if (v && *v)
+        return xasprintf("%s/.config/torchshim/config.ini", v);
+    return NULL;
+}
+
+int config_load(struct config *c, char **err)
+{
+    char *datadir = config_datadir();
+    char *defaults = xasprintf("%s/torchshim.ini", datadir);
+    char *user = config_user_path();
+    int r = config_load_files(c, defaults, user, err);
+    free(defaults);
+    free(user);
+    c->datadir = datadir;
+    return r;
+}
+
+char *config_data_file(const struct config *c, const char *name)
+{
+    if (c->datadir)
+        return xasprintf("%s/%s", c->datadir, name);
+    char *d = config_datadir();
+    char *p = xasprintf("%s/%s", d, name);
+    free(d);
+    return p;
+}
+
+void config_free(struct config *c)
+{
+    for (size_t i = 0; i < c->nsites; i++) {
+        struct site *s = &c->sites[i];
+        free(s->name);
+        for (int r = 0; r < ROLE_N; r++)
+            free(s->url[r]);
+        free(s->wheels_nightly);
+        free(s->conda_channels);
+        free(s->defaults);
+    }
+    free(c->sites);
+    for (int r = 0; r < ROLE_N; r++)
+        free(c->use[r]);
+    free(c->pip_packages);
+    free(c->conda_packages);
+    free(c->datadir);
+    free(c->user_file);
+    memset(c, 0, sizeof *c);
+}
+
+size_t config_sites_for(const struct config *c, enum role r, const struct site **out, size_t max)
+{
+    size_t n = 0;
+    if (!c->use[r])
+        return 0;
+    char *names = xstrdup(c->use[r]), *save = NULL;
+    for (char *nm = strtok_r(names, " \t,", &save); nm && n < max;
+         nm = strtok_r(NULL, " \t,", &save)) {
+        const struct site *s = config_site(c, nm);
+        if (s && s->url[r])
+            out[n++] = s;
+    }
+    free(names);
+    return n;
+}
+
+const struct site *config_site_for(const struct config *c, enum role r)
+{
+    const struct site *s = NULL;
+    return config_sites_for(c, r, &s, 1) ? s : NULL;
+}
+
+int site_is_official(const struct site *s)
+{
+    return s && !strcmp(s->name, "official");
+}
+
+/* Is WORD one of the space-separated words of LIST? */
+static int word_in(const char *list, const char *word, int normalise)
+{
+    if (!list)
+        return 0;
+    size_t wl = strlen(word);
+    for (const char *p = list; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        size_t n = strcspn(p, " \t,");
+        if (n == wl) {
+            size_t i = 0;
+            for (; i < n; i++) {
+                char a = p[i], b = word[i];
+                if (normalise) {
+                    a = (char)tolower((unsigned char)a);
+                    b = (char)tolower((unsigned char)b);
+                    if (a == '_' || a == '.')
+                        a = '-';
+                    if (b == '_' || b == '.')
+                        b = '-';
+                }
+                if (a != b)
+                    break;
+            }
+            if (i == n)
+                return 1;
+        }
+        p += n;
+    }
+    return 0;
+}
+
+int site_serves_channel(const struct site *s, const char *channel)
+{
+    return s && s->url[ROLE_CONDA] && word_in(s->conda_channels, channel, 0);
+}
+
+int config_list_has(const char *list, const char *name)
+{
+    return word_in(list, name, 1);
+}
+
+char *site_wheels_url(const char *tmpl, const char *variant)
+{
+    const char *p = strstr(tmpl, "{variant}");
+    if (!p)
+        return xstrdup(tmpl);
+    return xasprintf("%.*s%s%s", (int)(p - tmpl), tmpl, variant, p + 9);
+}

@@ -1,0 +1,73 @@
+/* config.h — torchshim's configuration: mirror sites, which site serves each
+ * role, network limits, the PyTorch package lists.
+ *
+ * Sources, later ones overriding earlier ones key by key:
+ *   1. the shipped defaults <datadir>/torchshim.ini (config/ in the tree);
+ *   2. the user's file: $TORCHSHIM_CONFIG, else
+ *      $XDG_CONFIG_HOME/torchshim/config.ini, else ~/.config/torchshim/config.ini
+ *      (never a file in the current directory);
+ *   3. TORCHSHIM_MIRROR=<site>: that site for every role it serves.
+ * INI syntax as parsed by libinih: [section], key = value, ';' comments
+ * (inline after whitespace), indented continuation lines. */
+#ifndef TORCHSHIM_CONFIG_H
+#define TORCHSHIM_CONFIG_H
+
+#include <stddef.h>
+
+enum role { ROLE_WHEELS, ROLE_PYPI, ROLE_CONDA, ROLE_NVIDIA, ROLE_N };
+enum wheels_format { WHEELS_FIND_LINKS, WHEELS_SIMPLE };
+
+struct site {
+    char *name;
+    char *url[ROLE_N];          /* NULL where the site does not serve the role */
+    enum wheels_format wheels_format;
+    char *wheels_nightly;       /* template with {variant}, or NULL */
+    char *conda_channels;       /* space-separated channel names under url[ROLE_CONDA] */
+    char *defaults;             /* space-separated URLs for conda's "defaults" */
+};
+
+struct config {
+    struct site *sites;
+    size_t nsites;
+    char *use[ROLE_N];          /* space-separated site names, in order */
+    long connect_timeout;       /* seconds */
+    long timeout;               /* seconds */
+    long cache_ttl;             /* seconds */
+    char *pip_packages;         /* space-separated, PEP 503 names */
+    char *conda_packages;       /* space-separated */
+    char *datadir;              /* where torchshim.ini and the tables are */
+    char *user_file;            /* the user file read, or NULL */
+};
+
+/* Load everything. On error returns -1 with a message in *err (malloc'd). */
+int config_load(struct config *c, char **err);
+/* Load only the given files (tests). */
+int config_load_files(struct config *c, const char *defaults, const char *user, char **err);
+void config_free(struct config *c);
+
+const char *role_name(enum role r);
+const struct site *config_site(const struct config *c, const char *name);
+/* The sites chosen for ROLE that serve it, in order; returns the count. */
+size_t config_sites_for(const struct config *c, enum role r, const struct site **out, size_t max);
+/* The first of them, or NULL. */
+const struct site *config_site_for(const struct config *c, enum role r);
+/* Is SITE the official upstream? */
+int site_is_official(const struct site *s);
+/* Does the site's conda root serve CHANNEL (e.g. "conda-forge")? */
+int site_serves_channel(const struct site *s, const char *channel);
+
+/* Expand {variant} in a wheels template; malloc'd. */
+char *site_wheels_url(const char *tmpl, const char *variant);
+
+/* Is NAME (any spelling; PEP 503-normalised here) in the space-separated list? */
+int config_list_has(const char *list, const char *name);
+
+/* The data directory: $TORCHSHIM_DATADIR, else ../share/torchshim or
+ * ../config beside the running executable. malloc'd. */
+char *config_datadir(void);
+/* Path of a shipped data file (e.g. "pairing.tsv"); malloc'd. */
+char *config_data_file(const struct config *c, const char *name);
+/* The user config file path per the order above; malloc'd. */
+char *config_user_path(void);
+
+#endif

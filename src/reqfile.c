@@ -1,0 +1,311 @@
+/* reqfile.c — see reqfile.h. */
+#include "reqfile.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "msg.h"
+#include "pipcmd.h"
+
+#define MAX_DEPTH 16
+
+/* Options a requirements file may hold (req_file.py SUPPORTED_OPTIONS and
+ * SUPPORTED_OPTIONS_REQ, the latter after a requirement on its line). */
+static const struct optdef reqfile_opts[] = {
+    { "index-url", 'i', 1, PIP_INDEX_URL },
+    { "extra-index-url", 0, 1, PIP_EXTRA_INDEX_URL },
+    { "no-index", 0, 0, PIP_NO_INDEX },
+    { "find-links", 'f', 1, PIP_FIND_LINKS },
+    { "constraint", 'c', 1, PIP_CONSTRAINT },
+    { "requirement", 'r', 1, PIP_REQUIREMENT },
+    { "editable", 'e', 1, PIP_EDITABLE },
+    { "pre", 0, 0, PIP_PRE },
+    { "trusted-host", 0, 1, PIP_OTHER },
+    { "use-feature", 0, 1, PIP_OTHER },
+    { "prefer-binary", 0, 0, PIP_OTHER },
+    { "require-hashes", 0, 0, PIP_OTHER },
+    { "only-binary", 0, 1, PIP_OTHER },
+    { "no-binary", 0, 1, PIP_OTHER },
+    { "hash", 0, 1, PIP_OTHER },
+    { "config-settings", 0, 1, PIP_OTHER },
+    { "global-option", 0, 1, PIP_OTHER },
+    { "install-option", 0, 1, PIP_OTHER },
+    { "extra-index", 0, 1, PIP_EXTRA_INDEX_URL },
+    OPTDEF_END,
+};
+
+static char *slurp(const char *path, char **err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        *err = xasprintf("cannot read requirements file %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 8192, len = 0;
+    char *buf = xmalloc(cap);
+    size_t n;
+    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len < 2)
+            buf = xrealloc(buf, cap *= 2);
+    }
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* Expand ${NAME} (pip: only uppercase, digits, underscore). */
+static char *expand_env(const char *s)
+{
+    size_t cap = strlen(s) + 1, len = 0;
+    char *out = xmalloc(cap);
+    for (const char *p = s; *p;) {
+        const char *val = NULL;
+        size_t skip = 1, vl = 1;
+        if (p[0] == '$' && p[1] == '{') {
+            size_t k = 2;
+            while (isupper((unsigned char)p[k]) || isdigit((unsigned char)p[k]) || p[k] == '_')
+                k++;
+            if (p[k] == '}' && k > 2) {
+                char name[256];
+                snprintf(name, sizeof name, "%.*s", (int)(k - 2), p + 2);
+                val = getenv(name);
+                if (val) {
+                    skip = k + 1;
+                    vl = strlen(val);
+                }
+            }
+        }
+        if (!val)
+            val = p;
+        if (len + vl + 1 > cap)
+            out = xrealloc(out, cap = (len + vl + 1) * 2);
+        memcpy(out + len, val, vl);
+        len += vl;
+        p += skip;
+    }
+    out[len] = '\0';
+    return out;
+}
+
+/* Strip a comment: '#' at the start or after whitespace. */
+static void strip_comment(char *s)
+{
+    for (char *p = s; *p; p++)
+        if (*p == '#' && (p == s || isspace((unsigned char)p[-1]))) {
+            *p = '\0';
+            break;
+        }
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+}
+
+/* Split on whitespace (pip uses shlex; quotes are rare in these files and
+ * are kept as they are). */
+static void split_words(const char *s, struct strv *out)
+{
+    for (const char *p = s; *p;) {
+        while (isspace((unsigned char)*p))
+            p++;
+        if (!*p)
+            break;
+        size_t n = 0;
+        while (p[n] && !isspace((unsigned char)p[n]))
+            n++;
+        strv_push_take(out, xstrndup(p, n));
+        p += n;
+    }
+}
+
+struct visit {
+    const struct reqfile_hooks *hooks;
+    const char *outdir;
+    char **err;
+    int depth;
+};
+
+static int process(struct visit *v, const char *path, char **rewritten);
+
+/* A nested -r/-c path, relative to the including file's directory. */
+static char *nested_path(const char *including, const char *ref)
+{
+    if (ref[0] == '/' || strstr(ref, "://"))
+        return xstrdup(ref);
+    char *dup = xstrdup(including);
+    char *p = xasprintf("%s/%s", dirname(dup), ref);
+    free(dup);
+    return p;
+}
+
+static int write_copy(const char *outdir, const struct strv *lines, char **out, char **err)
+{
+    char *tmpl = xasprintf("%s/req-XXXXXX.txt", outdir);
+    int fd = mkstemps(tmpl, 4);
+    if (fd < 0) {
+        *err = xasprintf("cannot create %s: %s", tmpl, strerror(errno));
+        free(tmpl);
+        return -1;
+    }
+    FILE *f = fdopen(fd, "w");
+    for (size_t i = 0; i < lines->n; i++)
+        fprintf(f, "%s\n", lines->v[i]);
+    if (fclose(f) != 0) {
+        *err = xasprintf("cannot write %s: %s", tmpl, strerror(errno));
+        unlink(tmpl);
+        free(tmpl);
+        return -1;
+    }
+    *out = tmpl;
+    return 0;
+}
+
+/* One logical line; appends the line (as is, or changed) to OUT. */
+static int process_line(struct visit *v, const char *path, const char *line, struct strv *out,
+                        int *changed)
+{
+    const struct reqfile_hooks *h = v->hooks;
+    struct strv words = STRV_INIT, repl = STRV_INIT;
+    int r = 0;
+    split_words(line, &words);
+    if (!words.n) {
+        strv_push(out, line);
+        goto done;
+    }
+    if (words.v[0][0] != '-') {
+        /* A requirement, perhaps followed by per-requirement options. */
+        const char *opt = strstr(line, " --");
+        char *req = opt ? xstrndup(line, (size_t)(opt - line)) : xstrdup(line);
+        if (h->requirement)
+            h->requirement(h->ctx, path, req, &repl);
+        if (repl.n) {
+            *changed = 1;
+            strv_pushf(out, "%s%s", repl.v[0], opt ? opt : "");
+        } else {
+            strv_push(out, line);
+        }
+        free(req);
+        goto done;
+    }
+    struct cmdline cl;
+    char *perr = NULL;
+    /* No subcommand in a file: a leading "x" placeholder absorbs that role. */
+    struct strv argv = STRV_INIT;
+    strv_push(&argv, "x");
+    strv_extend(&argv, words.v, words.n);
+    if (cmdline_parse((int)argv.n, argv.v, reqfile_opts, NULL, &cl, &perr)) {
+        /* pip reports bad lines; we keep it as written */
+        free(perr);
+        strv_clear(&argv);
+        strv_push(out, line);
+        goto done;
+    }
+    strv_clear(&argv);
+    for (size_t i = 1; i < cl.n; i++) {  /* items[0] is the placeholder */
+        struct cmd_item *it = &cl.items[i];
+        if (it->kind != IT_OPTION) {
+            strv_push(out, line);  /* e.g. "-e ." followed by nothing odd */
+            break;
+        }
+        int id = it->opt->id;
+        if (id == PIP_REQUIREMENT || id == PIP_CONSTRAINT) {
+            char *np = nested_path(path, it->value);
+            char *copy = NULL;
+            if (!strstr(np, "://") && process(v, np, &copy)) {
+                free(np);
+                r = -1;
+                break;
+            }
+            /* In a copy, nested paths must not depend on where the copy is. */
+            strv_pushf(out, "%s %s", id == PIP_REQUIREMENT ? "-r" : "-c", copy ? copy : np);
+            if (copy)
+                *changed = 1;
+            free(copy);
+            free(np);
+            continue;
+        }
+        strv_clear(&repl);
+        if (h->option)
+            h->option(h->ctx, path, id, it->value, &repl);
+        if (repl.n) {
+            *changed = 1;
+            strv_extend(out, repl.v, repl.n);
+        } else {
+            strv_pushf(out, "%s", it->words.v[0]);
+            if (it->words.n > 1) {
+                char *last = out->v[out->n - 1];
+                out->v[out->n - 1] = xasprintf("%s %s", last, it->words.v[1]);
+                free(last);
+            }
+        }
+    }
+    cmdline_free(&cl);
+done:
+    strv_clear(&words);
+    strv_clear(&repl);
+    return r;
+}
+
+static int process(struct visit *v, const char *path, char **rewritten)
+{
+    *rewritten = NULL;
+    if (++v->depth > MAX_DEPTH) {
+        *v->err = xasprintf("%s: requirements files nest deeper than %d (a cycle?)", path,
+                            MAX_DEPTH);
+        return -1;
+    }
+    char *text = slurp(path, v->err);
+    if (!text)
+        return -1;
+    struct strv out = STRV_INIT;
+    int changed = 0, r = 0;
+    char *logical = NULL;
+    for (char *save = NULL, *ln = strtok_r(text, "\n", &save); ln;
+         ln = strtok_r(NULL, "\n", &save)) {
+        size_t l = strlen(ln);
+        if (l && ln[l - 1] == '\r')
+            ln[--l] = '\0';
+        int cont = l && ln[l - 1] == '\\';
+        if (cont)
+            ln[--l] = '\0';
+        char *joined = logical ? xasprintf("%s%s", logical, ln) : xstrdup(ln);
+        free(logical);
+        logical = joined;
+        if (cont)
+            continue;
+        char *expanded = expand_env(logical);
+        strip_comment(expanded);
+        free(logical);
+        logical = NULL;
+        r = process_line(v, path, expanded, &out, &changed);
+        free(expanded);
+        if (r)
+            break;
+    }
+    if (logical && !r) {  /* a file ending in a backslash */
+        strip_comment(logical);
+        r = process_line(v, path, logical, &out, &changed);
+    }
+    free(logical);
+    free(text);
+    if (!r && changed && v->outdir)
+        r = write_copy(v->outdir, &out, rewritten, v->err);
+    strv_clear(&out);
+    v->depth--;
+    return r;
+}
+
+int reqfile_process(const char *path, const struct reqfile_hooks *hooks, const char *outdir,
+                    char **rewritten, char **err)
+{
+    struct visit v = { hooks, outdir, err, 0 };
+    *err = NULL;
+    return process(&v, path, rewritten);
+}
