@@ -1,0 +1,48 @@
+#!/usr/bin/env bats
+# TORCHSHIM_DRY_RUN=1: one shell-quoted line on stdout, first word the real
+# tool's absolute path; nothing runs.
+
+load helper
+
+setup() { setup_shim_env; record_tool "$T/real" pip; record_tool "$T/real" conda; }
+teardown() { teardown_shim_env; }
+
+@test "dry run of a passthrough prints the command and runs nothing" {
+    TORCHSHIM_DRY_RUN=1 run pip list --format json
+    [ "$status" -eq 0 ]
+    [ "$output" = "$T/real/pip list --format json" ]
+    [ ! -e "$T/argv.pip" ]
+}
+
+@test "dry run quotes words so that the shell reads them back identically" {
+    TORCHSHIM_DRY_RUN=1 run pip install "a b" "it's" '$x' "" 'back\slash'
+    [ "$status" -eq 0 ]
+    [ "$output" = "$T/real/pip install 'a b' 'it'\\''s' '\$x' '' 'back\\slash'" ]
+    eval "set -- $output"
+    [ "$#" -eq 7 ] && [ "$3" = "a b" ] && [ "$4" = "it's" ] && [ "$5" = '$x' ] && [ "$6" = "" ]
+}
+
+@test "dry run of seed 000's command shows the mirrors" {
+    TORCHSHIM_DRY_RUN=1 run pip install torch==2.0.0 torchvision==0.15.1 torchaudio==2.0.1 --index-url https://download.pytorch.org/whl/cu118
+    [ "$status" -eq 0 ]
+    [ "$output" = "$T/real/pip install torch==2.0.0 torchvision==0.15.1 torchaudio==2.0.1 -f https://mirrors.aliyun.com/pytorch-wheels/cu118 -i https://pypi.tuna.tsinghua.edu.cn/simple" ]
+}
+
+@test "verbose says what was rewritten and why, on stderr" {
+    TORCHSHIM_DRY_RUN=1 TORCHSHIM_VERBOSE=1 run pip install torch --index-url https://download.pytorch.org/whl/cu121
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"-i https://download.pytorch.org/whl/cu121 -> https://mirrors.aliyun.com/pytorch-wheels/cu121"* ]]
+}
+
+@test "dry run of a conda install with -c pytorch -c nvidia" {
+    TORCHSHIM_DRY_RUN=1 run conda install pytorch torchvision torchaudio pytorch-cuda=12.1 -c pytorch -c nvidia
+    [ "$status" -eq 0 ]
+    [[ "$output" == "$T/real/conda install "*" -c https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud/pytorch -c nvidia" ]]
+}
+
+@test "conda commands that install nothing pass through" {
+    TORCHSHIM_DRY_RUN=1 run conda activate base
+    [ "$output" = "$T/real/conda activate base" ]
+    TORCHSHIM_DRY_RUN=1 run conda search pytorch=2.3.1 -c pytorch
+    [ "$output" = "$T/real/conda search pytorch=2.3.1 -c pytorch" ]
+}
