@@ -5,7 +5,8 @@
 #   shell: tests/bats/*.bats    bats (PATH lookup, exit codes, dry-run, ...)
 #   e2e:   tests/e2e/*.bats     bats against nginx on loopback and a real venv
 #
-# TESTS_ONLY=unit|bats|e2e limits the run; extra arguments are passed to bats.
+# TESTS_ONLY=unit|bats|e2e limits the run; arguments name .bats files to run
+# instead of the whole directory (e.g. tests/run.sh tests/e2e/10-pip-venv.bats).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
@@ -51,12 +52,16 @@ if [ -z "$only" ] || [ "$only" = unit ]; then
 fi
 
 run_bats() {
-    local dir=$1 label=$2 files out
+    local dir=$1 label=$2 files out f
     files=$(ls "$dir"/*.bats 2>/dev/null) || return 0
+    if [ $# -gt 2 ]; then  # only the named files that live in this directory
+        files=
+        for f in "${@:3}"; do [ "$(dirname "$f")" = "$dir" ] && files="$files $f"; done
+    fi
     [ -n "$files" ] || return 0
     out="$log/$label.tap"
     # shellcheck disable=SC2086
-    bats --tap $files "${@:3}" >"$out" 2>&1
+    bats --tap $files >"$out" 2>&1
     grep -vE '^ok ' "$out" | sed "s/^/[$label] /" || true
     count_tap "$out" "$label"
 }

@@ -1,0 +1,89 @@
+#!/usr/bin/env bats
+# End to end with real pip: a venv of Debian's python3, torchshim standing in
+# for its pip, nginx on loopback serving an aliyun-style wheel mirror and a
+# PyPI mirror. The commands are the tutorials' commands, unchanged.
+
+bats_require_minimum_version 1.5.0
+load ../lib/common
+
+setup_file() {
+    ts_mirror_start
+    export VENV=$BATS_FILE_TMPDIR/venv
+    /usr/bin/python3 -m venv "$VENV"
+    export SHIMS=$BATS_FILE_TMPDIR/shims
+    mkdir -p "$SHIMS"
+    ln -s "$TORCHSHIM_BUILD/torchshim" "$SHIMS/pip"
+    cat > "$BATS_FILE_TMPDIR/config.ini" <<EOS
+[mirror "local"]
+wheels = $MIRROR_URL/pytorch-wheels/{variant}
+wheels-format = find-links
+pypi = $MIRROR_URL/pypi/simple
+conda = $MIRROR_URL/anaconda/cloud
+conda-channels = pytorch
+[use]
+wheels = local
+pypi = local
+conda = local
+EOS
+}
+
+teardown_file() {
+    ts_mirror_stop
+}
+
+setup() {
+    export TORCHSHIM_CONFIG=$BATS_FILE_TMPDIR/config.ini
+    export TORCHSHIM_CACHE_DIR=$BATS_FILE_TMPDIR/cache
+    export TORCHSHIM_DATADIR=$TS_TOP/config
+    export HOME=$BATS_FILE_TMPDIR
+    export PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+    export PIP_CONFIG_FILE=/dev/null PIP_TIMEOUT=5 PIP_RETRIES=0
+    unset PIP_FIND_LINKS PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_NO_INDEX
+    export PATH="$SHIMS:$VENV/bin:/usr/bin:/bin"
+    "$VENV/bin/pip" uninstall -q -y torch torchvision torchaudio filelock typing-extensions >/dev/null 2>&1 || true
+    ts_log_clear
+}
+
+torch_version() {
+    "$VENV/bin/python" -c 'import torch; print(torch.__version__)'
+}
+
+@test "seed 000: pip install ... --index-url download.pytorch.org/whl/cu118 installs 2.0.0+cu118 from the mirror" {
+    run pip install torch==2.0.0 torchvision==0.15.1 torchaudio==2.0.1 --index-url https://download.pytorch.org/whl/cu118
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(torch_version)" = "2.0.0+cu118" ]
+    "$VENV/bin/python" -c 'import torchvision, torchaudio; assert torchvision.__version__ == "0.15.1+cu118"; assert torchaudio.__version__ == "2.0.1+cu118"'
+    # the wheels came from the wheel mirror, the dependencies from the PyPI mirror
+    ts_log_requests '"GET /pytorch-wheels/cu118/torch-2.0.0%2Bcu118-.*\.whl HTTP/1\.1" 200'
+    ts_log_requests '"GET /pypi/simple/filelock/ HTTP/1\.1" 200'
+}
+
+@test "the CPU variant: --index-url download.pytorch.org/whl/cpu installs 2.0.0+cpu" {
+    run pip install torch==2.0.0 --index-url https://download.pytorch.org/whl/cpu
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(torch_version)" = "2.0.0+cpu" ]
+    ts_log_requests '"GET /pytorch-wheels/cpu/'
+}
+
+@test "the same command without the shim cannot reach download.pytorch.org (the test is honest)" {
+    run "$VENV/bin/pip" download --no-deps -d "$BATS_TEST_TMPDIR/w" torch==2.0.0 --index-url https://download.pytorch.org/whl/cu118
+    [ "$status" -ne 0 ]
+}
+
+@test "a requirements file naming the official index installs from the mirror; the file is untouched" {
+    printf -- '--index-url https://download.pytorch.org/whl/cu118\ntorch==2.0.0\n' > "$BATS_TEST_TMPDIR/req.txt"
+    cp "$BATS_TEST_TMPDIR/req.txt" "$BATS_TEST_TMPDIR/req.orig"
+    run pip install -r "$BATS_TEST_TMPDIR/req.txt"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(torch_version)" = "2.0.0+cu118" ]
+    cmp "$BATS_TEST_TMPDIR/req.txt" "$BATS_TEST_TMPDIR/req.orig"
+}
+
+@test "passthrough: pip list through the shim is pip list" {
+    run pip list --format freeze
+    [ "$status" -eq 0 ]
+    [ "$output" = "$("$VENV/bin/pip" list --format freeze)" ]
+}
