@@ -103,8 +103,8 @@ install: all
 	           $(DESTDIR)$(DATADIR)/init $(DESTDIR)$(MANDIR)
 	install -m 0755 $(FRONT) $(DESTDIR)$(BINDIR)/torchshim
 	install -m 0755 $(ENGINE) $(DESTDIR)$(LIBEXEC)/torchshim-engine
-	install -m 0644 config/*.ini config/*.tsv config/*.txt $(DESTDIR)$(DATADIR)/
-	install -m 0644 shim/init/* $(DESTDIR)$(DATADIR)/init/
+	install -m 0644 $(wildcard config/*.ini config/*.tsv) $(DESTDIR)$(DATADIR)/
+	$(if $(wildcard shim/init/*),install -m 0644 $(wildcard shim/init/*) $(DESTDIR)$(DATADIR)/init/)
 	install -m 0644 doc/torchshim.1 $(DESTDIR)$(MANDIR)/torchshim.1
 
 uninstall:

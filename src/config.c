@@ -266,7 +266,10 @@ char *config_datadir(void)
     if (n > 0) {
         exe[n] = '\0';
         char *dir = dirname(exe);
-        static const char *const rel[] = { "../share/torchshim", "../config" };
+        /* installed: <prefix>/libexec/torchshim/torchshim-engine; build tree:
+         * build/torchshim-engine beside config/ */
+        static const char *const rel[] = { "../../share/torchshim", "../share/torchshim",
+                                           "../config" };
         for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
             char *p = xasprintf("%s/%s/torchshim.ini", dir, rel[i]);
             int ok = access(p, R_OK) == 0;

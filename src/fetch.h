@@ -1,0 +1,96 @@
+/* fetch.h — fetch every index a resolution needs, concurrently, through the
+ * on-disk cache.
+ *
+ * One call to fetch_run() drives all its jobs at once: one libuv loop, one
+ * libcurl multi handle (connections, DNS and TLS sessions shared, easy
+ * handles pooled for the run), decompression and cache writes on libuv's
+ * thread pool so they overlap the remaining transfers.
+ *
+ * A job is one logical resource available on several mirrors (urls, in
+ * priority order):
+ *   race = 0  mirrors are tried one after another;
+ *   race = 1  all mirrors start at once, the first complete good answer wins
+ *             and the other transfers are cancelled.
+ * A mirror fails on a connection error, a timeout, a too-slow transfer, an
+ * HTTP status other than 2xx/304, a body over the size cap or a body that
+ * does not decompress; the job fails when every mirror has failed.
+ *
+ * FETCH_REPODATA: urls[i] ends in ".../repodata.json" (any other URL is
+ * fetched as is). Each mirror is asked
+ * for repodata.json.zst, then .bz2, then .json, moving on within a mirror
+ * only on 404/410 (anything else moves to the next mirror). Which one a site
+ * (scheme://host/path of the channel) served is remembered in
+ * <cache_dir>/repodata-variants.memo, so the next run asks for it first.
+ * The body handed back is always the decompressed JSON.
+ * FETCH_RAW: urls[i] is fetched as is (Content-Encoding is decoded).
+ *
+ * Cache (cache.h), keyed by urls[i]: an entry younger than ttl_secs is used
+ * without any network; an older one is revalidated (If-None-Match,
+ * If-Modified-Since) and a 304 reuses its body. If every mirror fails and a
+ * stale entry exists, the stale body is used (with a warning). offline = 1
+ * uses the cache whatever its age and never touches the network.
+ *
+ * Redirects: at most 5, to https only unless allow_http (the first URL may
+ * be http: some mirrors only have that). Proxies come from the usual
+ * environment variables (libcurl).
+ *
+ * Progress: with progress set and stderr a terminal, a run lasting over
+ * half a second shows one self-overwriting line, erased at the end.
+ *
+ * Quiet otherwise: attempts are reported with verbosef; the caller reports
+ * job->error. */
+#ifndef TORCHSHIM_FETCH_H
+#define TORCHSHIM_FETCH_H
+
+#include <stddef.h>
+
+enum fetch_kind { FETCH_RAW = 0, FETCH_REPODATA = 1 };
+
+/* Defaults used for fields left 0 (a negative low_speed_* turns the
+ * low-speed abort off). */
+#define FETCH_DEFAULT_CONNECT_MS   3000
+#define FETCH_DEFAULT_TOTAL_MS     30000
+#define FETCH_DEFAULT_LOW_SPEED    1024   /* bytes/s ... */
+#define FETCH_DEFAULT_LOW_SECS     6      /* ... for this long aborts a transfer */
+#define FETCH_MAX_DOWNLOAD ((size_t)128 << 20)  /* bytes on the wire, per transfer */
+#define FETCH_MAX_BODY     ((size_t)256 << 20)  /* bytes after decompression */
+
+struct fetch_opts {
+    long connect_timeout_ms;
+    long total_timeout_ms;            /* per transfer */
+    long low_speed_bytes, low_speed_secs;
+    long ttl_secs;                    /* 0: CACHE_DEFAULT_TTL; < 0: always revalidate */
+    int allow_http;                   /* follow redirects to http:// */
+    int progress;
+    const char *cache_dir;            /* NULL: cache_dir_default(); "" : no cache */
+    const char *user_agent;           /* NULL: "torchshim/VERSION" */
+    int offline;
+};
+
+struct fetch_job {        /* one logical resource */
+    const char *name;                 /* for messages: "pytorch/win-64 repodata" */
+    const char *const *urls;          /* the same resource on several mirrors, */
+    size_t nurls;                     /* in priority order */
+    int kind;                         /* enum fetch_kind */
+    int race;                         /* 1: all mirrors at once; 0: in order */
+    /* results, owned by the job (fetch_job_clear frees them) */
+    char *body;                       /* NUL-terminated; NULL if the job failed */
+    size_t len;
+    char *url_used;                   /* URL asked for (e.g. ...json.zst; redirects
+                                         are followed from it) or, from the cache,
+                                         the URL the cached body came from */
+    int from_cache;                   /* body from the cache (fresh, 304, offline, stale) */
+    int revalidated;                  /* a 304 confirmed the cached body */
+    long http_status;                 /* of the answer used, or of the last failure */
+    char *error;                      /* why the job failed: every mirror's reason */
+    double seconds;                   /* wall time until the job was settled */
+};
+
+/* Run every job; results are written into jobs[] (earlier results are
+ * freed first). Returns 0 if every job has a body, -1 otherwise. */
+int fetch_run(struct fetch_job *jobs, size_t n, const struct fetch_opts *o);
+
+/* Free a job's results and reset them; name/urls/kind/race are kept. */
+void fetch_job_clear(struct fetch_job *job);
+
+#endif

@@ -1,0 +1,528 @@
+/* listing.c — see listing.h. */
+#include "listing.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "msg.h"
+
+/* ---- a growable byte buffer ---- */
+
+struct buf {
+    char *s;
+    size_t n, cap;
+};
+
+static void buf_add(struct buf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        b->s = xrealloc(b->s, cap);
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void buf_addc(struct buf *b, char c)
+{
+    buf_add(b, &c, 1);
+}
+
+static char *buf_take(struct buf *b)
+{
+    if (!b->s)
+        return xstrdup("");
+    return b->s;
+}
+
+/* ---- decoding ---- */
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = tolower(c);
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+char *listing_percent_decode(const char *s, size_t n)
+{
+    struct buf b = { 0 };
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 &&
+            hexval((unsigned char)s[i + 2]) >= 0) {
+            buf_addc(&b, (char)(hexval((unsigned char)s[i + 1]) * 16 +
+                                hexval((unsigned char)s[i + 2])));
+            i += 2;
+        } else {
+            buf_addc(&b, s[i]);
+        }
+    }
+    return buf_take(&b);
+}
+
+static void utf8_add(struct buf *b, unsigned long cp)
+{
+    char out[4];
+    size_t n;
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        out[0] = (char)(0xF0 | (cp >> 18));
+        out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    buf_add(b, out, n);
+}
+
+static const struct {
+    const char *name;
+    unsigned long cp;
+} entities[] = {
+    { "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' }, { "apos", '\'' },
+    { "nbsp", 0xA0 },
+};
+
+/* One character reference at s[0] == '&' (n bytes available). Returns the
+ * bytes consumed, 0 when it is not a reference we know. */
+static size_t unescape_one(const char *s, size_t n, struct buf *b)
+{
+    const char *semi = memchr(s, ';', n < 12 ? n : 12);
+    if (!semi)
+        return 0;
+    size_t len = (size_t)(semi - s) - 1; /* between '&' and ';' */
+    const char *name = s + 1;
+    if (len >= 2 && name[0] == '#') {
+        unsigned long cp = 0;
+        int hex = name[1] == 'x' || name[1] == 'X';
+        size_t i = hex ? 2 : 1;
+        if (i == len)
+            return 0;
+        for (; i < len; i++) {
+            int d = hex ? hexval((unsigned char)name[i])
+                        : (isdigit((unsigned char)name[i]) ? name[i] - '0' : -1);
+            if (d < 0)
+                return 0;
+            cp = cp * (hex ? 16 : 10) + (unsigned long)d;
+            if (cp > 0x10FFFF)
+                return 0;
+        }
+        if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        utf8_add(b, cp);
+        return len + 2;
+    }
+    for (size_t i = 0; i < sizeof entities / sizeof entities[0]; i++) {
+        if (strlen(entities[i].name) == len && strncmp(entities[i].name, name, len) == 0) {
+            utf8_add(b, entities[i].cp);
+            return len + 2;
+        }
+    }
+    return 0;
+}
+
+char *listing_html_unescape(const char *s, size_t n)
+{
+    struct buf b = { 0 };
+    for (size_t i = 0; i < n; i++) {
+        size_t used = s[i] == '&' ? unescape_one(s + i, n - i, &b) : 0;
+        if (used)
+            i += used - 1;
+        else
+            buf_addc(&b, s[i]);
+    }
+    return buf_take(&b);
+}
+
+/* ---- RFC 3986 references ---- */
+
+struct uri {
+    const char *scheme, *auth, *path, *query, *frag;
+    size_t scheme_len, auth_len, path_len, query_len, frag_len;
+    int has_scheme, has_auth, has_query, has_frag;
+};
+
+static void uri_split(const char *s, struct uri *u)
+{
+    memset(u, 0, sizeof *u);
+    const char *p = s;
+    if (isalpha((unsigned char)*p)) {
+        const char *q = p + 1;
+        while (isalnum((unsigned char)*q) || *q == '+' || *q == '-' || *q == '.')
+            q++;
+        if (*q == ':') {
+            u->has_scheme = 1;
+            u->scheme = p;
+            u->scheme_len = (size_t)(q - p);
+            p = q + 1;
+        }
+    }
+    if (p[0] == '/' && p[1] == '/') {
+        p += 2;
+        u->has_auth = 1;
+        u->auth = p;
+        u->auth_len = strcspn(p, "/?#");
+        p += u->auth_len;
+    }
+    u->path = p;
+    u->path_len = strcspn(p, "?#");
+    p += u->path_len;
+    if (*p == '?') {
+        u->has_query = 1;
+        u->query = p + 1;
+        u->query_len = strcspn(p + 1, "#");
+        p += 1 + u->query_len;
+    }
+    if (*p == '#') {
+        u->has_frag = 1;
+        u->frag = p + 1;
+        u->frag_len = strlen(p + 1);
+    }
+}
+
+/* Drop the last segment (and its '/') of what was output so far. */
+static void pop_segment(struct buf *out)
+{
+    while (out->n > 0 && out->s[out->n - 1] != '/')
+        out->n--;
+    if (out->n > 0)
+        out->n--;
+    if (out->s)
+        out->s[out->n] = '\0';
+}
+
+/* RFC 3986 §5.2.4 */
+static char *remove_dots(const char *path, size_t len)
+{
+    char *in = xstrndup(path, len);
+    char *p = in;
+    struct buf out = { 0 };
+    while (*p) {
+        if (strncmp(p, "../", 3) == 0) {
+            p += 3;
+        } else if (strncmp(p, "./", 2) == 0) {
+            p += 2;
+        } else if (strncmp(p, "/./", 3) == 0) {
+            p += 2;
+        } else if (strcmp(p, "/.") == 0) {
+            p[1] = '\0';
+        } else if (strncmp(p, "/../", 4) == 0) {
+            p += 3;
+            pop_segment(&out);
+        } else if (strcmp(p, "/..") == 0) {
+            p += 2;
+            *p = '/';
+            pop_segment(&out);
+        } else if (strcmp(p, ".") == 0 || strcmp(p, "..") == 0) {
+            p += strlen(p);
+        } else {
+            size_t n = (*p == '/') + strcspn(p + (*p == '/'), "/");
+            buf_add(&out, p, n);
+            p += n;
+        }
+    }
+    free(in);
+    return buf_take(&out);
+}
+
+char *listing_resolve_url(const char *base, const char *ref)
+{
+    struct uri b, r;
+    uri_split(base, &b);
+    uri_split(ref, &r);
+    if (!b.has_scheme)
+        return NULL;
+
+    struct buf out = { 0 };
+    const struct uri *auth_from = &b, *query_from = &r;
+    char *path;
+    if (r.has_scheme) {
+        buf_add(&out, r.scheme, r.scheme_len);
+        auth_from = &r;
+        path = remove_dots(r.path, r.path_len);
+    } else {
+        buf_add(&out, b.scheme, b.scheme_len);
+        if (r.has_auth) {
+            auth_from = &r;
+            path = remove_dots(r.path, r.path_len);
+        } else if (r.path_len == 0) {
+            path = xstrndup(b.path, b.path_len);
+            if (!r.has_query)
+                query_from = &b;
+        } else if (r.path[0] == '/') {
+            path = remove_dots(r.path, r.path_len);
+        } else {
+            struct buf merged = { 0 };
+            if (b.has_auth && b.path_len == 0) {
+                buf_addc(&merged, '/');
+            } else {
+                size_t keep = b.path_len;
+                while (keep > 0 && b.path[keep - 1] != '/')
+                    keep--;
+                buf_add(&merged, b.path, keep);
+            }
+            buf_add(&merged, r.path, r.path_len);
+            char *m = buf_take(&merged);
+            path = remove_dots(m, strlen(m));
+            free(m);
+        }
+    }
+    buf_addc(&out, ':');
+    if (auth_from->has_auth) {
+        buf_add(&out, "//", 2);
+        buf_add(&out, auth_from->auth, auth_from->auth_len);
+    }
+    buf_add(&out, path, strlen(path));
+    free(path);
+    if (query_from->has_query) {
+        buf_addc(&out, '?');
+        buf_add(&out, query_from->query, query_from->query_len);
+    }
+    if (r.has_frag) {
+        buf_addc(&out, '#');
+        buf_add(&out, r.frag, r.frag_len);
+    }
+    return buf_take(&out);
+}
+
+/* ---- HTML ---- */
+
+struct anchor {
+    char *href, *requires_python, *yanked;
+    int has_yanked;
+};
+
+static void anchor_free(struct anchor *a)
+{
+    free(a->href);
+    free(a->requires_python);
+    free(a->yanked);
+    memset(a, 0, sizeof *a);
+}
+
+/* Attributes from p (just after the tag name) to the closing '>'. Returns
+ * the position after the tag. */
+static const char *parse_attrs(const char *p, const char *end, struct anchor *a)
+{
+    for (;;) {
+        while (p < end && (isspace((unsigned char)*p) || *p == '/'))
+            p++;
+        if (p >= end)
+            return end;
+        if (*p == '>')
+            return p + 1;
+        const char *name = p;
+        while (p < end && !isspace((unsigned char)*p) && *p != '=' && *p != '>' && *p != '/')
+            p++;
+        size_t name_len = (size_t)(p - name);
+        while (p < end && isspace((unsigned char)*p))
+            p++;
+        const char *val = NULL;
+        size_t val_len = 0;
+        if (p < end && *p == '=') {
+            p++;
+            while (p < end && isspace((unsigned char)*p))
+                p++;
+            if (p < end && (*p == '"' || *p == '\'')) {
+                char q = *p++;
+                val = p;
+                while (p < end && *p != q)
+                    p++;
+                val_len = (size_t)(p - val);
+                if (p < end)
+                    p++;
+            } else {
+                val = p;
+                while (p < end && !isspace((unsigned char)*p) && *p != '>')
+                    p++;
+                val_len = (size_t)(p - val);
+            }
+        }
+        char **slot = NULL;
+        if (name_len == 4 && strncasecmp(name, "href", 4) == 0) {
+            slot = &a->href;
+        } else if (name_len == 20 && strncasecmp(name, "data-requires-python", 20) == 0) {
+            slot = &a->requires_python;
+        } else if (name_len == 11 && strncasecmp(name, "data-yanked", 11) == 0) {
+            slot = &a->yanked;
+            a->has_yanked = 1;
+        }
+        if (slot && !*slot) /* the first of duplicated attributes wins, as in HTML */
+            *slot = val ? listing_html_unescape(val, val_len) : xstrdup("");
+    }
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+static const char *const sdist_exts[] = {
+    ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar",
+};
+
+/* "sha256=0123..." */
+static int looks_like_hash(const char *s, size_t n)
+{
+    const char *eq = memchr(s, '=', n);
+    if (!eq || eq == s || eq == s + n - 1)
+        return 0;
+    for (const char *c = s; c < eq; c++)
+        if (!isalnum((unsigned char)*c))
+            return 0;
+    for (const char *c = eq + 1; c < s + n; c++)
+        if (hexval((unsigned char)*c) < 0)
+            return 0;
+    return 1;
+}
+
+static void add_link(struct listing *l, size_t *cap, const char *base, struct anchor *a)
+{
+    size_t hlen = strlen(a->href);
+    const char *h = a->href;
+    while (hlen && isspace((unsigned char)*h))
+        h++, hlen--;
+    while (hlen && isspace((unsigned char)h[hlen - 1]))
+        hlen--;
+    char *href = xstrndup(h, hlen);
+    char *url = listing_resolve_url(base, href);
+    free(href);
+    if (!url) {
+        l->nskipped++;
+        return;
+    }
+    struct uri u;
+    uri_split(url, &u);
+    size_t seg = u.path_len;
+    while (seg > 0 && u.path[seg - 1] != '/')
+        seg--;
+    char *filename = listing_percent_decode(u.path + seg, u.path_len - seg);
+
+    struct listing_entry e = { 0 };
+    if (!ends_with(filename, ".whl") || wheelname_parse(filename, &e.wheel) < 0) {
+        int sdist = 0;
+        for (size_t i = 0; i < sizeof sdist_exts / sizeof sdist_exts[0]; i++)
+            if (ends_with(filename, sdist_exts[i]) && strlen(filename) > strlen(sdist_exts[i]))
+                sdist = 1;
+        if (sdist)
+            l->nsdists++;
+        else
+            l->nskipped++;
+        free(filename);
+        free(url);
+        return;
+    }
+    e.filename = filename;
+    if (u.has_frag && looks_like_hash(u.frag, u.frag_len))
+        e.hash = xstrndup(u.frag, u.frag_len);
+    e.url = xstrndup(url, u.has_frag ? (size_t)(u.frag - 1 - url) : strlen(url));
+    free(url);
+    if (a->requires_python) {
+        e.requires_python = a->requires_python;
+        a->requires_python = NULL;
+    }
+    if (a->has_yanked) {
+        e.yanked = 1;
+        e.yanked_reason = a->yanked;
+        a->yanked = NULL;
+    }
+    if (l->n == *cap) {
+        *cap = *cap ? *cap * 2 : 32;
+        l->v = xrealloc(l->v, *cap * sizeof *l->v);
+    }
+    l->v[l->n++] = e;
+}
+
+/* Is the tag at p (after '<') named name, followed by a delimiter? */
+static int tag_is(const char *p, const char *end, const char *name)
+{
+    size_t n = strlen(name);
+    if ((size_t)(end - p) < n + 1 || strncasecmp(p, name, n) != 0)
+        return 0;
+    char c = p[n];
+    return isspace((unsigned char)c) || c == '>' || c == '/';
+}
+
+int listing_parse(const char *html, size_t len, const char *base_url, struct listing *out)
+{
+    memset(out, 0, sizeof *out);
+    struct uri bu;
+    if (!base_url)
+        return -1;
+    uri_split(base_url, &bu);
+    if (!bu.has_scheme)
+        return -1;
+
+    char *base = xstrdup(base_url);
+    size_t cap = 0;
+    const char *p = html, *end = html + len;
+    while (p < end) {
+        const char *lt = memchr(p, '<', (size_t)(end - p));
+        if (!lt)
+            break;
+        p = lt + 1;
+        if ((size_t)(end - p) >= 3 && strncmp(p, "!--", 3) == 0) {
+            const char *q = p + 3;
+            while (q + 3 <= end && strncmp(q, "-->", 3) != 0)
+                q++;
+            p = q + 3 <= end ? q + 3 : end;
+            continue;
+        }
+        int is_a = tag_is(p, end, "a");
+        int is_base = !is_a && tag_is(p, end, "base");
+        if (!is_a && !is_base)
+            continue; /* other tags and text: look for the next '<' */
+        struct anchor a = { 0 };
+        p = parse_attrs(p + (is_a ? 1 : 4), end, &a);
+        if (a.href && is_a) {
+            add_link(out, &cap, base, &a);
+        } else if (a.href && is_base) {
+            char *nb = listing_resolve_url(base, a.href);
+            if (nb) {
+                free(base);
+                base = nb;
+            }
+        }
+        anchor_free(&a);
+    }
+    free(base);
+    return 0;
+}
+
+void listing_free(struct listing *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++) {
+        struct listing_entry *e = &l->v[i];
+        free(e->filename);
+        free(e->url);
+        free(e->hash);
+        free(e->requires_python);
+        free(e->yanked_reason);
+        wheelname_free(&e->wheel);
+    }
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}

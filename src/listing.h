@@ -1,0 +1,61 @@
+/* listing.h — wheel links out of an HTML index page.
+ *
+ * Reads the pages pip reads: a PEP 503 project page
+ * (https://download.pytorch.org/whl/cu121/torch/), a flat find-links page
+ * (nginx autoindex as on mirrors.aliyun.com/pytorch-wheels/cu121/, the legacy
+ * /whl/torch_stable.html). Every <a href=...> counts, whatever its attribute
+ * order and quoting (double, single, none); HTML comments are skipped and a
+ * <base href> changes the base. Attribute values are HTML-unescaped
+ * (&lt; &gt; &amp; &quot; &#39; &#NN; &#xNN;).
+ *
+ * Each href is resolved against the page URL by RFC 3986 §5.2 (relative
+ * "torch-2.3.1%2Bcu121-...whl", "cu121/torch-...", "../../files/...",
+ * root-relative "/whl/cu121/...", network-path "//host/..." and absolute
+ * URLs on other hosts). base_url must be the URL the page was finally
+ * served from (after redirects, with its trailing slash), as pip uses it.
+ *
+ * Only wheels are kept as entries: the file name is the last path segment
+ * of the resolved URL, percent-decoded, and must parse as a wheel name.
+ * Source archives are counted in nsdists, every other link in nskipped.
+ *
+ * Memory: listing_parse fills *out (release with listing_free, also safe
+ * after a failure). Returned strings are malloc'd for the caller. */
+#ifndef TORCHSHIM_LISTING_H
+#define TORCHSHIM_LISTING_H
+
+#include <stddef.h>
+
+#include "wheelname.h"
+
+struct listing_entry {
+    char *filename;        /* "torch-2.3.1+cu121-cp312-cp312-linux_x86_64.whl" */
+    char *url;             /* absolute, still percent-encoded, without #fragment */
+    char *hash;            /* the fragment when it is "algo=hex" ("sha256=..."), or NULL */
+    char *requires_python; /* data-requires-python, unescaped (">=3.8.0"), or NULL */
+    int yanked;            /* data-yanked present (PEP 592) */
+    char *yanked_reason;   /* its value ("" when none given); NULL unless yanked */
+    struct wheelname wheel;
+};
+
+struct listing {
+    struct listing_entry *v;
+    size_t n;
+    size_t nsdists;  /* .tar.gz/.zip/... links seen and left out */
+    size_t nskipped; /* other links: directories, "../", malformed wheel names */
+};
+
+/* 0 ok (an empty page is fine), -1 when base_url is not an absolute URL. */
+int listing_parse(const char *html, size_t len, const char *base_url, struct listing *out);
+void listing_free(struct listing *l);
+
+/* RFC 3986 reference resolution; NULL when base is not absolute
+ * ("scheme:..."). The fragment of ref is kept. */
+char *listing_resolve_url(const char *base, const char *ref);
+
+/* %XX decoding of n bytes of s (invalid escapes are kept as written). */
+char *listing_percent_decode(const char *s, size_t n);
+
+/* HTML character references in n bytes of s decoded (UTF-8 output). */
+char *listing_html_unescape(const char *s, size_t n);
+
+#endif

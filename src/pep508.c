@@ -1,0 +1,331 @@
+/* pep508.c — see pep508.h. */
+#include "pep508.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "msg.h"
+
+static int is_name_char(int c)
+{
+    return isalnum(c) || c == '.' || c == '-' || c == '_';
+}
+
+char *pep503_normalize(const char *name)
+{
+    size_t len = strlen(name);
+    char *out = xmalloc(len + 1);
+    size_t o = 0;
+    for (const char *p = name; *p; p++) {
+        if (*p == '-' || *p == '_' || *p == '.') {
+            if (o == 0 || out[o - 1] != '-')
+                out[o++] = '-';
+        } else {
+            out[o++] = (char)tolower((unsigned char)*p);
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+int pep508_name_valid(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || !isalnum((unsigned char)name[0]) || !isalnum((unsigned char)name[n - 1]))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!is_name_char((unsigned char)name[i]))
+            return 0;
+    return 1;
+}
+
+static void set_err(char **err, char *msg)
+{
+    if (err)
+        *err = msg;
+    else
+        free(msg);
+}
+
+/* Archive names pip installs from a file. */
+static const char *const archive_exts[] = {
+    ".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz",
+    ".tar.lz", ".tlz", ".tar",
+};
+
+static int has_archive_ext(const char *tok, size_t n)
+{
+    for (size_t i = 0; i < sizeof archive_exts / sizeof archive_exts[0]; i++) {
+        size_t e = strlen(archive_exts[i]);
+        if (n > e && strncasecmp(tok + n - e, archive_exts[i], e) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Would pip read this first token as a path or URL rather than a name? */
+static int looks_unnamed(const char *s)
+{
+    size_t n = strcspn(s, " \t[(;<>=!~@,");
+    if (n == 0)
+        return 0;
+    if (s[0] == '.' || memchr(s, '/', n) || memchr(s, '\\', n) || memchr(s, ':', n))
+        return 1;
+    return has_archive_ext(s, n);
+}
+
+/* Drop a "#" comment that starts the line or follows white space. */
+static void strip_comment(char *s)
+{
+    for (char *p = s; *p; p++) {
+        if (*p == '#' && (p == s || isspace((unsigned char)p[-1]))) {
+            *p = '\0';
+            return;
+        }
+    }
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Split off per-line options: the first white-space-preceded token starting
+ * with '-' outside quotes. Returns the option text (inside s) or NULL; s is
+ * cut before it. */
+static char *split_options(char *s)
+{
+    char quote = 0;
+    for (char *p = s; *p; p++) {
+        if (quote) {
+            if (*p == quote)
+                quote = 0;
+        } else if (*p == '"' || *p == '\'') {
+            quote = *p;
+        } else if (*p == '-' && p > s && isspace((unsigned char)p[-1])) {
+            p[-1] = '\0';
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static char *skip_ws(char *p)
+{
+    while (isspace((unsigned char)*p))
+        p++;
+    return p;
+}
+
+/* A name at *pp (advancing it); NULL when none or malformed. */
+static char *take_name(char **pp)
+{
+    char *p = *pp, *start = p;
+    while (is_name_char((unsigned char)*p))
+        p++;
+    char *name = xstrndup(start, (size_t)(p - start));
+    if (!pep508_name_valid(name)) {
+        free(name);
+        return NULL;
+    }
+    *pp = p;
+    return name;
+}
+
+static int parse_line(char *s, const char *orig, struct pep508_req *r, char **err)
+{
+    char *p = s;
+
+    r->name = take_name(&p);
+    if (!r->name) {
+        set_err(err, xasprintf("invalid requirement '%s': expected a package name", orig));
+        return PEP508_INVALID;
+    }
+    r->norm_name = pep503_normalize(r->name);
+    p = skip_ws(p);
+
+    if (*p == '[') {
+        p = skip_ws(p + 1);
+        if (*p != ']') {
+            for (;;) {
+                char *extra = take_name(&p);
+                if (!extra) {
+                    set_err(err, xasprintf("invalid requirement '%s': bad extra name", orig));
+                    return PEP508_INVALID;
+                }
+                strv_push_take(&r->extras, extra);
+                p = skip_ws(p);
+                if (*p == ',') {
+                    p = skip_ws(p + 1);
+                    continue;
+                }
+                break;
+            }
+        }
+        if (*p != ']') {
+            set_err(err, xasprintf("invalid requirement '%s': expected ',' or ']' in extras",
+                                   orig));
+            return PEP508_INVALID;
+        }
+        p = skip_ws(p + 1);
+    }
+
+    char *spec_text = NULL;
+    if (*p == '@') {
+        p = skip_ws(p + 1);
+        char *u = p;
+        while (*p && !isspace((unsigned char)*p))
+            p++;
+        if (p == u || !memchr(u, ':', (size_t)(p - u))) {
+            set_err(err, xasprintf("invalid requirement '%s': expected a URL after '@'", orig));
+            return PEP508_INVALID;
+        }
+        r->url = xstrndup(u, (size_t)(p - u));
+        p = skip_ws(p);
+    } else if (*p == '(') {
+        char *close = strchr(p, ')');
+        if (!close) {
+            set_err(err, xasprintf("invalid requirement '%s': missing ')'", orig));
+            return PEP508_INVALID;
+        }
+        spec_text = xstrndup(p + 1, (size_t)(close - p - 1));
+        p = skip_ws(close + 1);
+    } else {
+        char *end = strchr(p, ';');
+        if (!end)
+            end = p + strlen(p);
+        spec_text = xstrndup(p, (size_t)(end - p));
+        p = end;
+    }
+
+    if (spec_text) {
+        char *serr = NULL;
+        int rc = pep440_specset_parse(spec_text, &r->spec, &serr);
+        free(spec_text);
+        if (rc < 0) {
+            set_err(err, xasprintf("invalid requirement '%s': %s", orig, serr));
+            free(serr);
+            return PEP508_INVALID;
+        }
+    }
+
+    if (*p == ';') {
+        char *m = trim(p + 1);
+        if (!*m) {
+            set_err(err, xasprintf("invalid requirement '%s': empty marker after ';'", orig));
+            return PEP508_INVALID;
+        }
+        r->marker = xstrdup(m);
+    } else if (*p) {
+        set_err(err, xasprintf("invalid requirement '%s': unexpected '%s'", orig, p));
+        return PEP508_INVALID;
+    }
+    return PEP508_OK;
+}
+
+int pep508_parse(const char *s, struct pep508_req *out, char **err)
+{
+    memset(out, 0, sizeof *out);
+    if (err)
+        *err = NULL;
+    char *buf = xstrdup(s ? s : "");
+    strip_comment(buf);
+    char *line = trim(buf);
+    int rc;
+
+    if (!*line) {
+        set_err(err, xstrdup("empty requirement"));
+        rc = PEP508_INVALID;
+    } else if (line[0] == '-') {
+        set_err(err, xasprintf("'%s' is an option, not a named requirement", line));
+        rc = PEP508_UNNAMED;
+    } else if (looks_unnamed(line)) {
+        set_err(err, xasprintf("'%s' is a path or URL, not a named requirement", line));
+        rc = PEP508_UNNAMED;
+    } else {
+        char *opts = split_options(line);
+        if (opts)
+            out->options = xstrdup(trim(opts));
+        line = trim(line);
+        rc = parse_line(line, line, out, err);
+    }
+    free(buf);
+    if (rc != PEP508_OK)
+        pep508_free(out);
+    return rc;
+}
+
+void pep508_free(struct pep508_req *r)
+{
+    if (!r)
+        return;
+    free(r->name);
+    free(r->norm_name);
+    strv_clear(&r->extras);
+    pep440_specset_free(&r->spec);
+    free(r->url);
+    free(r->marker);
+    free(r->options);
+    memset(r, 0, sizeof *r);
+}
+
+int pep508_set_specifier(struct pep508_req *r, const char *spec, char **err)
+{
+    struct pep440_specset ss;
+    if (pep440_specset_parse(spec, &ss, err) < 0)
+        return -1;
+    pep440_specset_free(&r->spec);
+    r->spec = ss;
+    free(r->url);
+    r->url = NULL;
+    return 0;
+}
+
+char *pep508_format(const struct pep508_req *r)
+{
+    char *spec = pep440_specset_str(&r->spec);
+    size_t cap = strlen(r->name) + strlen(spec) + 16;
+    for (size_t i = 0; i < r->extras.n; i++)
+        cap += strlen(r->extras.v[i]) + 1;
+    if (r->url)
+        cap += strlen(r->url);
+    if (r->marker)
+        cap += strlen(r->marker);
+    if (r->options)
+        cap += strlen(r->options);
+
+    char *out = xmalloc(cap);
+    strcpy(out, r->name);
+    if (r->extras.n) {
+        strcat(out, "[");
+        for (size_t i = 0; i < r->extras.n; i++) {
+            if (i)
+                strcat(out, ",");
+            strcat(out, r->extras.v[i]);
+        }
+        strcat(out, "]");
+    }
+    if (r->url) {
+        strcat(out, " @ ");
+        strcat(out, r->url);
+    } else {
+        strcat(out, spec);
+    }
+    if (r->marker) {
+        strcat(out, r->url ? " ; " : "; ");
+        strcat(out, r->marker);
+    }
+    if (r->options) {
+        strcat(out, " ");
+        strcat(out, r->options);
+    }
+    free(spec);
+    return out;
+}

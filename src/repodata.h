@@ -1,0 +1,100 @@
+/* repodata.h — a conda channel's repodata.json, reduced to the records
+ * torchshim needs, plus a compact binary form of that for the warm cache.
+ *
+ * Parsing: repodata_parse() parses the JSON once (cJSON), walks "packages"
+ * and "packages.conda", copies out the fields below for records whose name
+ * is in `names` (a NULL-terminated list; NULL means every record;
+ * repodata_default_names is the PyTorch family), and drops the tree.
+ * Strings live in one arena per index and are interned, so the thousands
+ * of repeated depends ("python >=3.10,<3.11.0a0") are stored once.
+ *
+ * A record needs string name/version/build and an integer build_number;
+ * depends/constrains (lists of strings), track_features/features (string,
+ * or a list joined with ' '), subdir (string; defaults to info.subdir),
+ * timestamp and size (numbers, kept as doubles: timestamps are epoch
+ * milliseconds and exceed INT_MAX) are optional. A record with a missing
+ * required field or a mistyped field is skipped and counted in `skipped`
+ * (one warning per parse says how many and why the first one was).
+ *
+ * Compact form: repodata_index_serialize() writes a self-contained blob
+ * (magic "TSRIDX1\n", format version, CRC-32 over everything after the CRC
+ * field, exact payload length, string table, records). Deserializing
+ * checks all of these and bounds-checks every offset and count, so a torn,
+ * truncated or bit-flipped blob is rejected with a REPODATA_E_* code.
+ *
+ * Merging: repodata_index_merge() appends another index's records (e.g.
+ * the channel's noarch next to linux-64), skipping ones already present
+ * (same subdir and filename).
+ *
+ * Contract: functions returning int give 0 on success and -1 (or a
+ * negative REPODATA_E_* code) on error; *err, when asked for, is a
+ * malloc'd message the caller frees. An index from any of them is
+ * released with repodata_index_free(), which also accepts a zeroed index.
+ * Record pointers stay valid until the index is freed (merging into an
+ * index may move its `recs` array but never its strings). */
+#ifndef TORCHSHIM_REPODATA_H
+#define TORCHSHIM_REPODATA_H
+
+#include <stddef.h>
+
+struct repodata_record {
+    const char *filename;            /* key in "packages": "pytorch-2.3.1-...tar.bz2" */
+    const char *name;
+    const char *version;
+    const char *build;
+    int build_number;
+    const char *const *depends;      /* n_depends match specs */
+    size_t n_depends;
+    const char *const *constrains;
+    size_t n_constrains;
+    const char *track_features;      /* NULL when absent */
+    const char *features;            /* legacy field (old cpuonly builds); NULL when absent */
+    const char *subdir;              /* NULL when neither record nor info has one */
+    double timestamp;                /* epoch milliseconds; 0 when absent */
+    double size;                     /* bytes; 0 when absent */
+};
+
+struct repodata_arena;               /* private */
+
+struct repodata_index {
+    struct repodata_record *recs;
+    size_t n;
+    size_t cap;                      /* private */
+    const char *subdir;              /* info.subdir, NULL if absent */
+    size_t skipped;                  /* malformed records left out */
+    struct repodata_arena *arena;    /* private: owns every string */
+};
+
+/* pytorch, torchvision, torchaudio, pytorch-cuda, pytorch-mutex, cpuonly,
+ * cudatoolkit, torchtriton; NULL-terminated. */
+extern const char *const repodata_default_names[];
+
+int repodata_parse(const char *json, size_t len, const char *const *names,
+                   struct repodata_index *out, char **err);
+int repodata_load_file(const char *path, const char *const *names,
+                       struct repodata_index *out, char **err);
+
+enum {
+    REPODATA_E_MAGIC = -2,           /* not a torchshim index blob */
+    REPODATA_E_VERSION = -3,         /* written by another format version */
+    REPODATA_E_TRUNCATED = -4,       /* shorter or longer than its header says */
+    REPODATA_E_CHECKSUM = -5,        /* CRC mismatch: torn or corrupted */
+    REPODATA_E_CORRUPT = -6,         /* checksum fine but contents inconsistent */
+};
+const char *repodata_strerror(int code);
+
+int repodata_index_serialize(const struct repodata_index *idx, char **buf, size_t *len);
+int repodata_index_deserialize(const char *buf, size_t len, struct repodata_index *out);
+
+/* Append src's records to dst (copying strings); returns how many were
+ * added. */
+size_t repodata_index_merge(struct repodata_index *dst, const struct repodata_index *src);
+
+/* Records named `name`, in index order: fills out[0..max) and returns the
+ * total count (call with max 0 to size). */
+size_t repodata_find(const struct repodata_index *idx, const char *name,
+                     const struct repodata_record **out, size_t max);
+
+void repodata_index_free(struct repodata_index *idx);
+
+#endif

@@ -1,0 +1,539 @@
+/* test_detect.c — backend detection against fake machines in
+ * tests/fixtures/sysroots (see the README there), and the bounded runner. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cudatable.h"
+#include "detect.h"
+#include "msg.h"
+
+#define SYSROOTS "tests/fixtures/sysroots"
+
+struct env {
+    char *top;        /* absolute repository root */
+    char *saved_path;
+    struct cudatable table;
+};
+
+static char *top_dir(void)
+{
+    const char *t = getenv("TORCHSHIM_TOP");
+    if (t && *t == '/')
+        return xstrdup(t);
+    char *cwd = getcwd(NULL, 0);
+    if (!cwd)
+        die(1, "getcwd failed");
+    char *r = xstrdup(cwd);
+    free(cwd);
+    return r;
+}
+
+static int group_setup(void **state)
+{
+    struct env *e = xcalloc(1, sizeof *e);
+    e->top = top_dir();
+    const char *p = getenv("PATH");
+    e->saved_path = xstrdup(p ? p : "/usr/bin:/bin");
+    char err[256];
+    char *d = xasprintf("%s/config/driver-cuda.tsv", e->top);
+    char *c = xasprintf("%s/config/compute-cap.tsv", e->top);
+    int rc = cudatable_load(&e->table, d, c, err, sizeof err);
+    free(d);
+    free(c);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    *state = e;
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    struct env *e = *state;
+    setenv("PATH", e->saved_path, 1);
+    unsetenv("TORCHSHIM_SYSROOT");
+    unsetenv("TORCHSHIM_BACKEND");
+    cudatable_free(&e->table);
+    free(e->saved_path);
+    free(e->top);
+    free(e);
+    return 0;
+}
+
+/* Point detection at a fake machine: its sysroot, and only BINDIR (relative
+ * to the sysroot) on PATH. */
+static void use_machine(const struct env *e, const char *name, const char *bindir)
+{
+    char *root = xasprintf("%s/" SYSROOTS "/%s", e->top, name);
+    char *bin = xasprintf("%s/%s", root, bindir);
+    setenv("TORCHSHIM_SYSROOT", root, 1);
+    setenv("PATH", bin, 1);
+    unsetenv("TORCHSHIM_BACKEND");
+    free(root);
+    free(bin);
+}
+
+static long long ms_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int has_note(const struct detect_result *r, const char *needle)
+{
+    for (size_t i = 0; i < r->notes.n; i++)
+        if (strstr(r->notes.v[i], needle))
+            return 1;
+    return 0;
+}
+
+static void dump_notes(const struct detect_result *r)
+{
+    for (size_t i = 0; i < r->notes.n; i++)
+        fprintf(stderr, "#   note: %s\n", r->notes.v[i]);
+}
+
+/* ---- the machines ------------------------------------------------------------ */
+
+struct machine_case {
+    const char *name, *bindir;
+    enum detect_kind kind;
+    const char *driver;
+    const char *driver_src;   /* suffix of driver_source */
+    const char *cuda;
+    size_t ngpus;
+    const char *gpu0, *cc0;
+    const char *min_cc;
+    const char *rocm, *rocm_full;
+    const char *agent0;
+    const char *note;         /* one note must contain this */
+};
+
+static const struct machine_case machines[] = {
+    { "nogpu", "bin", DETECT_CPU, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL,
+      "no NVIDIA driver found: CPU" },
+    { "nv470", "bin", DETECT_CUDA, "470.82.01", "/proc/driver/nvidia/version", "11.4", 1,
+      "NVIDIA GeForce RTX 2080 Ti", NULL, NULL, NULL, NULL, NULL,
+      "/proc/driver/nvidia/version" },
+    { "nv535", "bin", DETECT_CUDA, "535.104.05", "/sys/module/nvidia/version", "12.2", 2,
+      "NVIDIA A100-SXM4-80GB", "8.0", "8.0", NULL, NULL, NULL,
+      "driver 535.104.05 from " },
+    { "nv580", "bin", DETECT_CUDA, "580.65.06", "nvidia-smi --query-gpu", "13.0", 1,
+      "NVIDIA GeForce RTX 5090", "12.0", "12.0", NULL, NULL, NULL, "CUDA 13.0" },
+    { "pascal580", "bin", DETECT_CUDA, "580.65.06", "/sys/module/nvidia/version", "13.0", 1,
+      "NVIDIA GeForce GTX 1080 Ti", "6.1", "6.1", NULL, NULL, NULL, "compute capability 6.1" },
+    { "nvopen", "bin", DETECT_CUDA, "550.54.14", "/proc/driver/nvidia/version", NULL, 2,
+      "NVIDIA GeForce RTX 4090", NULL, NULL, NULL, NULL, NULL, "RTX 4060 Ti" },
+    { "nvbroken", "bin", DETECT_CPU, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL,
+      "couldn't communicate with the NVIDIA driver" },
+    { "rocm612", "opt/rocm/bin", DETECT_ROCM, NULL, NULL, NULL, 0, NULL, NULL, NULL, "6.1",
+      "6.1.2", "gfx1100", "ROCm 6.1.2 from " },
+    { "rocm-nogpu", "opt/rocm/bin", DETECT_CPU, NULL, NULL, NULL, 0, NULL, NULL, NULL, "6.0",
+      "6.0.2", NULL, "lists no AMD GPU" },
+    { "rocm-noenum", "bin", DETECT_ROCM, NULL, NULL, NULL, 0, NULL, NULL, NULL, "5.7", "5.7.1",
+      NULL, "/opt/rocm/.info/version" },
+};
+
+static void check_opt_str(const char *what, const char *name, const char *got,
+                          const char *want)
+{
+    if (!want && !got)
+        return;
+    if (!want || !got || strcmp(got, want) != 0)
+        fail_msg("%s: %s is '%s', want '%s'", name, what, got ? got : "(null)",
+                 want ? want : "(null)");
+}
+
+static void test_machines(void **state)
+{
+    const struct env *e = *state;
+    for (size_t i = 0; i < sizeof machines / sizeof *machines; i++) {
+        const struct machine_case *m = &machines[i];
+        use_machine(e, m->name, m->bindir);
+        struct detect_result r;
+        int rc = detect_backend(&r);
+        if (rc != 0 || r.kind != m->kind) {
+            dump_notes(&r);
+            fail_msg("%s: rc %d kind %s, want %s", m->name, rc, detect_kind_name(r.kind),
+                     detect_kind_name(m->kind));
+        }
+        check_opt_str("driver", m->name, r.driver, m->driver);
+        if (m->driver_src) {
+            size_t a = strlen(r.driver_source), b = strlen(m->driver_src);
+            if (a < b || strcmp(r.driver_source + a - b, m->driver_src) != 0)
+                fail_msg("%s: driver source '%s' does not end in '%s'", m->name,
+                         r.driver_source, m->driver_src);
+            /* the path shown is the real one under the sysroot */
+            if (m->driver_src[0] == '/' && !strstr(r.driver_source, m->name))
+                fail_msg("%s: source '%s' not under the sysroot", m->name, r.driver_source);
+        }
+        check_opt_str("CUDA version", m->name, r.cuda_version, m->cuda);
+        if (r.ngpus != m->ngpus) {
+            dump_notes(&r);
+            fail_msg("%s: %zu GPUs, want %zu", m->name, r.ngpus, m->ngpus);
+        }
+        if (m->ngpus) {
+            check_opt_str("GPU 0", m->name, r.gpus[0].name, m->gpu0);
+            check_opt_str("GPU 0 compute capability", m->name, r.gpus[0].compute_cap, m->cc0);
+            assert_non_null(r.gpus_source);
+        }
+        check_opt_str("lowest compute capability", m->name, detect_min_compute_cap(&r),
+                      m->min_cc);
+        check_opt_str("ROCm", m->name, r.rocm_version, m->rocm);
+        check_opt_str("ROCm full", m->name, r.rocm_version_full, m->rocm_full);
+        check_opt_str("ROCm agent", m->name, r.rocm_agents.n ? r.rocm_agents.v[0] : NULL,
+                      m->agent0);
+        if (!has_note(&r, m->note)) {
+            dump_notes(&r);
+            fail_msg("%s: no note contains '%s'", m->name, m->note);
+        }
+        if (m->kind != DETECT_CPU)
+            assert_non_null(r.kind_source);
+        assert_null(r.forced);
+        detect_result_free(&r);
+    }
+}
+
+static void test_two_gpus_and_sources(void **state)
+{
+    const struct env *e = *state;
+    use_machine(e, "nv535", "bin");
+    struct detect_result r;
+    assert_int_equal(detect_backend(&r), 0);
+    assert_int_equal(r.ngpus, 2);
+    assert_string_equal(r.gpus[1].name, "NVIDIA GeForce RTX 3090");
+    assert_string_equal(r.gpus[1].compute_cap, "8.6");
+    /* /sys wins over /proc and nvidia-smi for the driver; smi for the rest */
+    assert_non_null(strstr(r.driver_source, "/sys/module/nvidia/version"));
+    assert_non_null(strstr(r.cuda_source, "nvidia-smi"));
+    assert_non_null(strstr(r.gpus_source, "nvidia-smi"));
+    assert_true(has_note(&r, "2 GPUs from"));
+    assert_true(has_note(&r, "NVIDIA GeForce RTX 3090 (compute capability 8.6)"));
+    detect_result_free(&r);
+
+    /* a trailing slash on the sysroot changes nothing */
+    char *root = xasprintf("%s/" SYSROOTS "/nv535/", e->top);
+    setenv("TORCHSHIM_SYSROOT", root, 1);
+    free(root);
+    assert_int_equal(detect_backend(&r), 0);
+    assert_string_equal(r.driver, "535.104.05");
+    assert_null(strstr(r.driver_source, "//"));
+    detect_result_free(&r);
+
+    /* two GPUs from /proc/driver/nvidia/gpus, in bus order */
+    use_machine(e, "nvopen", "bin");
+    assert_int_equal(detect_backend(&r), 0);
+    assert_int_equal(r.ngpus, 2);
+    assert_string_equal(r.gpus[1].name, "NVIDIA GeForce RTX 4060 Ti");
+    assert_null(r.gpus[1].compute_cap);
+    assert_non_null(strstr(r.gpus_source, "/proc/driver/nvidia/gpus"));
+    detect_result_free(&r);
+}
+
+static void test_hung_nvidia_smi(void **state)
+{
+    const struct env *e = *state;
+    use_machine(e, "nvhang", "bin");
+    struct detect_result r;
+    long long t0 = ms_now();
+    assert_int_equal(detect_backend(&r), 0);
+    long long took = ms_now() - t0;
+    /* one bounded wait, then nvidia-smi is left alone */
+    if (took < DETECT_TIMEOUT_MS - 100 || took > DETECT_TIMEOUT_MS + 1500)
+        fail_msg("detection took %lld ms", took);
+    assert_int_equal(r.kind, DETECT_CUDA);
+    assert_string_equal(r.driver, "550.90.07");
+    assert_int_equal(r.ngpus, 0);   /* the partial line is not trusted */
+    assert_null(r.cuda_version);
+    assert_true(has_note(&r, "did not answer within"));
+    detect_result_free(&r);
+}
+
+/* ---- TORCHSHIM_BACKEND ------------------------------------------------------------- */
+
+static void test_backend_env(void **state)
+{
+    const struct env *e = *state;
+    static const struct {
+        const char *value;
+        int rc;
+        enum detect_kind kind;
+        int forced;
+        const char *rocm;
+    } cases[] = {
+        { "cpu", 0, DETECT_CPU, 1, NULL },
+        { "cu118", 0, DETECT_CUDA, 1, NULL },
+        { "cu130", 0, DETECT_CUDA, 1, NULL },
+        { "rocm6.1", 0, DETECT_ROCM, 1, "6.1" },
+        { "rocm6.2.4", 0, DETECT_ROCM, 1, "6.2" },
+        { "auto", 0, DETECT_CUDA, 0, NULL },   /* detects: the machine has a driver */
+        { "", 0, DETECT_CUDA, 0, NULL },
+        { "gpu", -1, DETECT_CPU, 0, NULL },
+        { "cuda", -1, DETECT_CPU, 0, NULL },
+        { "rocm", -1, DETECT_CPU, 0, NULL },
+        { "cu12.1", -1, DETECT_CPU, 0, NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        use_machine(e, "nv535", "bin");
+        setenv("TORCHSHIM_BACKEND", cases[i].value, 1);
+        struct detect_result r;
+        int rc = detect_backend(&r);
+        if (rc != cases[i].rc || r.kind != cases[i].kind)
+            fail_msg("TORCHSHIM_BACKEND=%s: rc %d kind %s", cases[i].value, rc,
+                     detect_kind_name(r.kind));
+        if (cases[i].forced) {
+            assert_string_equal(r.forced, cases[i].value);
+            assert_string_equal(r.kind_source, "TORCHSHIM_BACKEND");
+            assert_null(r.driver);   /* nothing probed */
+            assert_true(has_note(&r, "TORCHSHIM_BACKEND"));
+        } else {
+            assert_null(r.forced);
+        }
+        if (rc < 0)
+            assert_true(has_note(&r, "is not a backend"));
+        check_opt_str("ROCm", cases[i].value, r.rocm_version, cases[i].rocm);
+        detect_result_free(&r);
+    }
+
+    /* doctor: probe the machine whatever the variable says */
+    use_machine(e, "nv535", "bin");
+    setenv("TORCHSHIM_BACKEND", "cpu", 1);
+    struct detect_result r;
+    assert_int_equal(detect_backend_flags(&r, DETECT_IGNORE_ENV), 0);
+    assert_int_equal(r.kind, DETECT_CUDA);
+    assert_string_equal(r.driver, "535.104.05");
+    assert_null(r.forced);
+    detect_result_free(&r);
+    unsetenv("TORCHSHIM_BACKEND");
+}
+
+/* ---- choosing a variant -------------------------------------------------------------- */
+
+static void test_pick_variant(void **state)
+{
+    struct env *e = *state;
+    static const struct {
+        const char *machine, *bindir, *backend, *torch;
+        const char *const published[8];
+        int rc;
+        const char *want, *why_has;
+    } cases[] = {
+        { "nogpu", "bin", NULL, "2.4.1", { "cpu", "cu118", "cu121", "cu124" }, 0, "cpu",
+          "no GPU" },
+        { "nv470", "bin", NULL, "2.3.1", { "cpu", "cu118", "cu121" }, 0, "cu118", "525.60.13" },
+        { "nv470", "bin", NULL, "2.8.0", { "cpu", "cu126", "cu128", "cu129" }, 0, "cpu",
+          "470.82.01" },
+        { "nv535", "bin", NULL, "2.4.1", { "cpu", "cu118", "cu121", "cu124" }, 0, "cu124",
+          NULL },
+        { "nv535", "bin", NULL, "2.3.1", { "cpu", "cu118", "cu121" }, 0, "cu121", NULL },
+        { "nv535", "bin", NULL, "2.9.0", { "cpu", "cu126", "cu128", "cu130" }, 0, "cu128",
+          "cu130" },
+        { "nv580", "bin", NULL, "2.9.0", { "cpu", "cu126", "cu128", "cu130" }, 0, "cu130",
+          NULL },
+        { "nv580", "bin", NULL, "2.6.0", { "cpu", "cu118", "cu124", "cu126" }, 0, "cpu",
+          "newer than 9.0" },
+        { "pascal580", "bin", NULL, "2.9.0", { "cpu", "cu126", "cu128", "cu130" }, 0, "cu126",
+          "6.1" },
+        { "nvopen", "bin", NULL, "2.5.1", { "cpu", "cu118", "cu121", "cu124" }, 0, "cu124",
+          NULL },
+        { "rocm612", "opt/rocm/bin", NULL, "2.4.1",
+          { "cpu", "cu118", "cu121", "cu124", "rocm6.0", "rocm6.1" }, 0, "rocm6.1", "6.1" },
+        { "rocm612", "opt/rocm/bin", NULL, "2.6.0",
+          { "cpu", "cu124", "rocm6.1", "rocm6.2.4" }, 0, "rocm6.1", NULL },
+        { "rocm612", "opt/rocm/bin", NULL, "2.9.0", { "cpu", "cu126", "rocm6.3", "rocm6.4" },
+          0, "cpu", "older than every" },
+        { "rocm612", "opt/rocm/bin", NULL, "2.4.1", { "cpu", "cu121" }, 0, "cpu",
+          "no rocm variant" },
+        { "rocm-noenum", "bin", NULL, "2.1.2", { "cpu", "cu118", "rocm5.5", "rocm5.6" }, 0,
+          "rocm5.6", NULL },
+        { "nv535", "bin", "cu118", "2.4.1", { "cpu", "cu118", "cu121", "cu124" }, 0, "cu118",
+          "TORCHSHIM_BACKEND" },
+        { "nv535", "bin", "cpu", "2.4.1", { "cpu", "cu118", "cu121", "cu124" }, 0, "cpu",
+          "TORCHSHIM_BACKEND" },
+        { "nv535", "bin", "cu102", "2.4.1", { "cpu", "cu118", "cu121", "cu124" }, -1, "",
+          "does not publish" },
+        { "nv470", "bin", NULL, "2.4.1", { "cu121", "cu124" }, -1, "", "no published" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        use_machine(e, cases[i].machine, cases[i].bindir);
+        if (cases[i].backend)
+            setenv("TORCHSHIM_BACKEND", cases[i].backend, 1);
+        struct detect_result r;
+        assert_int_equal(detect_backend(&r), 0);
+        size_t n = 0;
+        while (n < 8 && cases[i].published[n])
+            n++;
+        char out[32] = "x", why[1024] = "";
+        int rc = detect_pick_variant(&r, &e->table, cases[i].torch, cases[i].published, n, out,
+                                     sizeof out, why, sizeof why);
+        if (rc != cases[i].rc || strcmp(out, cases[i].want) != 0)
+            fail_msg("case %zu (%s, torch %s): got %d '%s' (%s), want %d '%s'", i,
+                     cases[i].machine, cases[i].torch, rc, out, why, cases[i].rc,
+                     cases[i].want);
+        if (cases[i].why_has && !strstr(why, cases[i].why_has))
+            fail_msg("case %zu: why '%s' lacks '%s'", i, why, cases[i].why_has);
+        assert_true(why[0] != '\0');
+        detect_result_free(&r);
+        unsetenv("TORCHSHIM_BACKEND");
+    }
+}
+
+static void test_cc_warning_for_detected_gpu(void **state)
+{
+    struct env *e = *state;
+    use_machine(e, "pascal580", "bin");
+    struct detect_result r;
+    assert_int_equal(detect_backend(&r), 0);
+    const char *cc = detect_min_compute_cap(&r);
+    assert_string_equal(cc, "6.1");
+    char msg[512];
+    assert_int_equal(cudatable_cc_warning(&e->table, "cu130", "2.9.0", cc, msg, sizeof msg), 1);
+    assert_non_null(strstr(msg, "6.1"));
+    assert_int_equal(cudatable_cc_warning(&e->table, "cu128", "2.8.0", cc, msg, sizeof msg), 1);
+    assert_int_equal(cudatable_cc_warning(&e->table, "cu126", "2.9.0", cc, msg, sizeof msg), 0);
+    /* the driver alone would allow cu130 */
+    assert_int_equal(cudatable_variant_ok(&e->table, "cu130", r.driver, 0), 1);
+    detect_result_free(&r);
+}
+
+/* ---- the runner ----------------------------------------------------------------------- */
+
+static void test_capture(void **state)
+{
+    struct env *e = *state;
+    setenv("PATH", e->saved_path, 1);
+    static const struct {
+        const char *path;
+        const char *const argv[5];
+        int timeout_ms;
+        int rc, status;
+        const char *out;
+        long long max_ms;
+    } cases[] = {
+        { "/bin/echo", { "echo", "hello", "world" }, 2000, 0, 0, "hello world\n", 1500 },
+        { "/bin/sh", { "sh", "-c", "printf x; exit 3" }, 2000, 0, 3, "x", 1500 },
+        { "/bin/sh", { "sh", "-c", "kill -TERM $$" }, 2000, 0, 128 + 15, "", 1500 },
+        /* stderr goes to /dev/null, stdin is /dev/null */
+        { "/bin/sh", { "sh", "-c", "echo err >&2; /bin/cat; printf end" }, 2000, 0, 0, "end",
+          1500 },
+        /* too slow: killed, with what it printed so far */
+        { "/bin/sh", { "sh", "-c", "printf partial; exec /bin/sleep 5" }, 200, -1, -1,
+          "partial", 1200 },
+        /* a grandchild keeps the pipe open after the program exited */
+        { "/bin/sh", { "sh", "-c", "/bin/sleep 2 & printf done" }, 3000, 0, 0, "done", 1500 },
+        { "/nonexistent/program", { "program" }, 2000, -1, -1, "", 1500 },
+        { "tests/fixtures/sysroots/README.md", { "README.md" }, 2000, -1, -1, "", 1500 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *out = NULL;
+        int st = 12345;
+        long long t0 = ms_now();
+        int rc = detect_capture(cases[i].path, (char *const *)cases[i].argv,
+                                cases[i].timeout_ms, &out, &st);
+        long long took = ms_now() - t0;
+        if (rc != cases[i].rc || strcmp(out, cases[i].out) != 0 ||
+            (rc == 0 && st != cases[i].status))
+            fail_msg("case %zu (%s): rc %d status %d out '%s'", i, cases[i].argv[0], rc, st,
+                     out);
+        if (took > cases[i].max_ms)
+            fail_msg("case %zu took %lld ms", i, took);
+        free(out);
+    }
+
+    /* our descriptors are not inherited (only stdin/stdout/stderr) */
+    int keep[2];
+    assert_int_equal(pipe(keep), 0);
+    char *script = xasprintf("if [ -e /proc/self/fd/%d ]; then printf open; "
+                             "else printf closed; fi",
+                             keep[1]);
+    char *const fdcheck[] = { "sh", "-c", script, NULL };
+    char *fdout = NULL;
+    int fdst = -1;
+    assert_int_equal(detect_capture("/bin/sh", fdcheck, 2000, &fdout, &fdst), 0);
+    if (access("/proc/self/fd", F_OK) == 0)
+        assert_string_equal(fdout, "closed");
+    free(fdout);
+    free(script);
+    close(keep[0]);
+    close(keep[1]);
+
+    /* output beyond 1 MiB is dropped, the program still finishes */
+    char *out = NULL;
+    int st = -1;
+    char *const big[] = { "sh", "-c", "/usr/bin/yes 0123456789 | /usr/bin/head -c 1500000",
+                          NULL };
+    assert_int_equal(detect_capture("/bin/sh", big, 5000, &out, &st), 0);
+    assert_int_equal(st, 0);
+    assert_int_equal(strlen(out), 1024 * 1024);
+    assert_memory_equal(out, "0123456789\n0123456789\n", 22);
+    free(out);
+}
+
+static void test_which(void **state)
+{
+    struct env *e = *state;
+    char *bin = xasprintf("%s/" SYSROOTS "/nv535/bin", e->top);
+    char *other = xasprintf("%s/" SYSROOTS "/nv470/bin", e->top);
+    /* relative and empty entries are skipped; the first hit wins */
+    char *path = xasprintf("" SYSROOTS "/nv470/bin::%s:%s", bin, other);
+    setenv("PATH", path, 1);
+    char *got = detect_which("nvidia-smi");
+    char *want = xasprintf("%s/nvidia-smi", bin);
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    assert_null(detect_which("no-such-program-torchshim"));
+    assert_null(detect_which(""));
+    /* a name with a slash is taken as it is, if executable */
+    got = detect_which(SYSROOTS "/nv470/bin/nvidia-smi");
+    assert_non_null(got);
+    assert_string_equal(got, SYSROOTS "/nv470/bin/nvidia-smi");
+    free(got);
+    assert_null(detect_which(SYSROOTS "/README.md"));     /* not executable */
+    assert_null(detect_which(SYSROOTS "/nv470/bin"));     /* a directory */
+    unsetenv("PATH");
+    assert_null(detect_which("nvidia-smi"));
+    setenv("PATH", e->saved_path, 1);
+    free(path);
+    free(bin);
+    free(other);
+}
+
+static void test_kind_names(void **state)
+{
+    (void)state;
+    assert_string_equal(detect_kind_name(DETECT_CPU), "cpu");
+    assert_string_equal(detect_kind_name(DETECT_CUDA), "cuda");
+    assert_string_equal(detect_kind_name(DETECT_ROCM), "rocm");
+    struct detect_result r = { 0 };
+    assert_null(detect_min_compute_cap(&r));
+    detect_result_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_machines),
+        cmocka_unit_test(test_two_gpus_and_sources),
+        cmocka_unit_test(test_hung_nvidia_smi),
+        cmocka_unit_test(test_backend_env),
+        cmocka_unit_test(test_pick_variant),
+        cmocka_unit_test(test_cc_warning_for_detected_gpu),
+        cmocka_unit_test(test_capture),
+        cmocka_unit_test(test_which),
+        cmocka_unit_test(test_kind_names),
+    };
+    return cmocka_run_group_tests_name("detect", tests, group_setup, group_teardown);
+}
