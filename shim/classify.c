@@ -168,6 +168,16 @@ static enum verdict classify_conda(int argc, char *const *args)
         return VERDICT_PASS;
     for (int j = i + 1; j < argc; j++) {
         const char *a = args[j];
+        /* `conda create -n pytorch python=3.8` (every tutorial's first step)
+         * names an environment, not a package */
+        if (!strcmp(a, "-n") || !strcmp(a, "--name") || !strcmp(a, "-p") ||
+            !strcmp(a, "--prefix")) {
+            j++;
+            continue;
+        }
+        if (!strncmp(a, "--name=", 7) || !strncmp(a, "--prefix=", 9) ||
+            (a[0] == '-' && (a[1] == 'n' || a[1] == 'p') && a[2] && a[1] != '-'))
+            continue;
         if (mentions(a, "torch") || mentions(a, "cpuonly"))
             return VERDICT_ENGINE;
         if (!strncmp(a, "--file", 6) && (a[6] == '=' || a[6] == '\0')) {
