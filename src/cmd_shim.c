@@ -12,6 +12,7 @@
 #include "findtool.h"
 #include "msg.h"
 #include "rewrite_conda.h"
+#include "resolve_pip.h"
 #include "rewrite_pip.h"
 
 static void say_notes(const struct strv *notes)
@@ -33,6 +34,15 @@ static int shim_pip(const struct answer *ans, const struct config *cfg, const ch
     if (!pip_job_is_pytorch(&job)) {
         verbosef("%s: installs no PyTorch package; passing it through", name);
         goto original;
+    }
+    if (job.variant[0] && !job.variant_conflict) {
+        switch (resolve_pip(&job, NULL, NULL)) {
+        case RESOLVE_OK: break;
+        case RESOLVE_NO_MIRROR: goto original;  /* announced */
+        case RESOLVE_NONE_FITS:
+            pip_job_free(&job);
+            return answer_quit(ans, 1);
+        }
     }
     struct strv out = STRV_INIT;
     if (pip_job_rewrite_sources(&job, &err) || pip_job_emit(&job, real, &out, &err)) {

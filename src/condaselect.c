@@ -232,7 +232,6 @@ struct want {
     struct strv cudas;               /* acceptable CUDA versions, best first; empty = any */
     const char *cuda_max;            /* or: any CUDA <= this */
     int agnostic_ok;                 /* records without a variant are fine */
-    int from_user;                   /* a user spec said it */
 };
 
 static int cuda_compatible(const struct recinfo *ri, const char *c)
@@ -430,13 +429,13 @@ static void variant_label(const struct recinfo *ri, char *buf, size_t n)
 /* "pytorch 2.3.1 on win-64 has builds for Python 3.8-3.12 (cpu, cuda11.8,
  * cuda12.1)" for the records of set s with that version. */
 static void describe_builds(const struct set *s, const char *version, const char *subdir,
-                            struct sbuf *b)
+                            const struct matchspec *ms, struct sbuf *b)
 {
     struct strv pys = STRV_INIT, vars = STRV_INIT;
     const char *name = NULL;
     for (size_t i = 0; i < s->n; i++) {
         const struct recinfo *ri = &s->v[i];
-        if (strcmp(ri->r->version, version) != 0)
+        if (strcmp(ri->r->version, version) != 0 || !spec_ok(ms, ri->r))
             continue;
         name = ri->r->name;
         if (ri->py[0])
@@ -461,6 +460,8 @@ static void describe_builds(const struct set *s, const char *version, const char
             sb_add(b, "%s%s", i ? ", " : "", vars.v[i]);
         sb_add(b, ")");
     }
+    if (ms && (ms->build || ms->bn_op != MATCHSPEC_BN_ANY))
+        sb_add(b, " matching '%s'", ms->original);
     strv_clear(&pys);
     strv_clear(&vars);
 }
@@ -497,7 +498,10 @@ static void list_versions(const struct set *s, struct sbuf *b, size_t max)
     strv_clear(&vs);
 }
 
-/* The pip form of the user's pytorch version: "torch==2.6", "torch>=2.6". */
+/* The pip form of the user's pytorch version, for the advice:
+ *   pytorch=2.6 (fuzzy "2.6*") -> torch==2.6     pytorch==2.6 -> torch==2.6
+ *   pytorch 2.6.* -> torch==2.6.*   pytorch>=2.6 -> torch>=2.6 (same operators)
+ *   pytorch[version='=2.6'] -> torch==2.6 */
 static void pip_torch(const struct matchspec *ms, struct sbuf *b)
 {
     if (!ms || !ms->version) {
@@ -506,16 +510,17 @@ static void pip_torch(const struct matchspec *ms, struct sbuf *b)
     }
     char *v = xstrdup(ms->version);
     size_t n = strlen(v);
-    if (ms->fuzzy || (n && v[n - 1] == '*' && !strchr("<>=!~", v[0]))) {
+    int op = strchr("<>=!~", v[0]) != NULL;
+    if (!op && n && v[n - 1] == '*') {
         while (n && (v[n - 1] == '*' || v[n - 1] == '.'))
             v[--n] = '\0';
         sb_add(b, "torch==%s%s", v, ms->fuzzy ? "" : ".*");
-    } else if (strchr("<>!~", v[0]) || strncmp(v, "==", 2) == 0) {
-        sb_add(b, "torch%s", v);
-    } else if (v[0] == '=') {
-        sb_add(b, "torch=%s", v);
-    } else {
+    } else if (!op) {
         sb_add(b, "torch==%s", v);
+    } else if (v[0] == '=' && v[1] != '=') {
+        sb_add(b, "torch==%s", v + 1);
+    } else {
+        sb_add(b, "torch%s", v);
     }
     free(v);
 }
@@ -579,13 +584,19 @@ static int is_member_name(const struct repodata_index *idx, const char *name,
 static int set_user_kind(struct ctx *c, enum vkind kind, enum vstyle style,
                          const struct matchspec *ms, const struct matchspec **first, char **err)
 {
-    if (c->variant_spec_given && (c->want.kind != kind || c->want.style != style))
-        return set_err(err, "conflicting variant specs: '%s' and '%s'", (*first)->original,
-                       ms->original);
+    if (c->variant_spec_given) {
+        /* "pytorch-mutex 1.0 cuda" agrees with pytorch-cuda=X; cpu never with cuda */
+        if (c->want.kind != kind ||
+            (style != VS_NONE && c->want.style != VS_NONE && style != c->want.style))
+            return set_err(err, "conflicting variant specs: '%s' and '%s'", (*first)->original,
+                           ms->original);
+        if (style != VS_NONE)
+            c->want.style = style;
+        return 0;
+    }
     c->variant_spec_given = 1;
     c->want.kind = kind;
     c->want.style = style;
-    c->want.from_user = 1;
     *first = ms;
     return 0;
 }
@@ -638,8 +649,6 @@ static int decide_want(struct ctx *c, char **err)
         } else if (strcmp(ms->name, "pytorch-mutex") == 0 && ms->build &&
                    (strcmp(ms->build, "cpu") == 0 || strcmp(ms->build, "cuda") == 0)) {
             enum vkind k = ms->build[1] == 'p' ? VK_CPU : VK_CUDA;
-            if (c->variant_spec_given && c->want.kind == k)
-                continue;            /* agrees with pytorch-cuda / cpuonly */
             if (set_user_kind(c, k, VS_NONE, ms, &first, err) < 0)
                 return -1;
         }
@@ -815,20 +824,20 @@ static void explain_pytorch(struct ctx *c, struct sbuf *b)
     }
     const char *v_py = newest_version(&c->pt, c->pytorch, python, NULL);
     if (!v_py) {
-        describe_builds(&c->pt, v_spec, subdir, b);
+        describe_builds(&c->pt, v_spec, subdir, c->pytorch, b);
         sb_add(b, "; none for Python %s", python);
         const char *other = newest_version(&c->pt, NULL, python, NULL);
-        if (other)
+        if (other && strcmp(other, v_spec) != 0)
             sb_add(b, " (the newest pytorch here with Python %s builds is %s)", python, other);
         return;
     }
-    describe_builds(&c->pt, v_py, subdir, b);
+    describe_builds(&c->pt, v_py, subdir, c->pytorch, b);
     sb_add(b, "; none for ");
     want_describe(&c->want, b);
     if (python)
         sb_add(b, " with Python %s", python);
     const char *other = newest_version(&c->pt, NULL, python, &c->want);
-    if (other) {
+    if (other && strcmp(other, v_py) != 0) {
         sb_add(b, " (the newest pytorch here for ");
         want_describe(&c->want, b);
         sb_add(b, "%s%s is %s)", python ? " and Python " : "", python ? python : "", other);

@@ -465,7 +465,10 @@ struct lexer {
     const char *s;                   /* the whole spec (for messages) */
     const char *p;
     char **err;
+    int depth;                       /* parentheses open */
 };
+
+#define MAX_DEPTH 32
 
 static void skip_blanks(struct lexer *lx)
 {
@@ -624,10 +627,15 @@ static struct condaver_node *parse_leaf(struct lexer *lx)
 {
     skip_blanks(lx);
     if (*lx->p == '(') {
+        if (++lx->depth > MAX_DEPTH) {
+            set_err(lx->err, "version spec '%.40s...' nests too deeply", lx->s);
+            return NULL;
+        }
         lx->p++;
         struct condaver_node *n = parse_or(lx);
         if (!n)
             return NULL;
+        lx->depth--;
         skip_blanks(lx);
         if (*lx->p != ')') {
             set_err(lx->err, "missing ')' in version spec '%s'", lx->s);
@@ -720,7 +728,7 @@ int condaver_spec_parse(const char *text, struct condaver_spec *out, char **err)
     memset(out, 0, sizeof *out);
     if (!text)
         return set_err(err, "no version spec given");
-    struct lexer lx = { text, text, err };
+    struct lexer lx = { text, text, err, 0 };
     skip_blanks(&lx);
     if (!*lx.p)
         return set_err(err, "empty version spec");

@@ -18,7 +18,7 @@ enum pip_opt {
     PIP_EDITABLE,        /* -e, --editable */
     PIP_ISOLATED,        /* --isolated: ignore env vars and config files */
     PIP_PYTHON,          /* --python */
-    PIP_PLATFORM,        /* --platform */
+    PIP_PLATFORM,        /* --platform, --abi, --implementation: another target */
     PIP_PYTHON_VERSION,  /* --python-version */
     PIP_HELP,            /* -h */
 };

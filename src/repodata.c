@@ -459,6 +459,15 @@ int repodata_load_file(const char *path, const char *const *names,
  * Compact form
  * ------------------------------------------------------------------- */
 
+/* Layout, all little-endian:
+ *   header (32 bytes): magic[8] "TSRIDX1\n" | u32 format version | u32 CRC-32
+ *     of bytes [16, end) | u64 payload length (= blob length - 32) |
+ *     u32 record count | u32 zero
+ *   payload: u32 strtab_len | strtab (NUL-terminated strings, last byte NUL)
+ *     | u32 skipped | u32 subdir | u32 nlist | nlist x u32 (depends and
+ *     constrains of all records, as string offsets) | records
+ *   record: 12 x u32 (see RF_*; strings are strtab offsets, NONE = absent)
+ *     | f64 timestamp | f64 size */
 static const char magic[8] = { 'T', 'S', 'R', 'I', 'D', 'X', '1', '\n' };
 #define FORMAT_VERSION 1u
 #define HEADER_SIZE 32u

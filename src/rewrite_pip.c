@@ -48,8 +48,10 @@ static void see_source(struct pip_job *job, int opt, const char *url)
     struct pytorch_index pi;
     if (urlmap_pytorch_index(url, &pi) || urlmap_is_pytorch_host(url)) {
         job->pytorch_source = 1;
-        if (urlmap_pytorch_index(url, &pi))
+        if (urlmap_pytorch_index(url, &pi)) {
             note_variant(job, pi.variant);
+            job->nightly |= pi.channel == WCH_NIGHTLY;
+        }
         if (opt == PIP_INDEX_URL)
             job->has_index = 1;
         return;
@@ -205,6 +207,7 @@ int pip_job_init(struct pip_job *job, const struct config *cfg, const char *real
     memset(job, 0, sizeof *job);
     job->cfg = cfg;
     job->real_pip = real_pip;
+    job->wheels_site = config_site_for(cfg, ROLE_WHEELS);
     *err = NULL;
     char *perr = NULL;
     if (pipcmd_parse(argc, args, &job->cl, &perr)) {
@@ -236,6 +239,10 @@ int pip_job_init(struct pip_job *job, const struct config *cfg, const char *real
         case PIP_ISOLATED: job->isolated = 1; break;
         case PIP_NO_INDEX: job->no_index = 1; break;
         case PIP_PRE: job->pre = 1; break;
+        case PIP_PLATFORM: job->platform_given = 1; break;
+        case PIP_PYTHON_VERSION:
+            snprintf(job->python_version, sizeof job->python_version, "%s", it->value);
+            break;
         case PIP_INDEX_URL:
         case PIP_EXTRA_INDEX_URL:
         case PIP_FIND_LINKS: see_source(job, it->opt->id, it->value); break;
@@ -308,7 +315,7 @@ static int map_source(struct pip_job *job, int opt, const char *url, struct strv
     const struct config *cfg = job->cfg;
     struct pytorch_index pi;
     if (urlmap_pytorch_index(url, &pi)) {
-        const struct site *w = config_site_for(cfg, ROLE_WHEELS);
+        const struct site *w = job->wheels_site;
         if (!w || site_is_official(w))
             return 0;
         const char *tmpl = pi.channel == WCH_NIGHTLY ? w->wheels_nightly

@@ -35,16 +35,20 @@ struct pip_treq {
 struct pip_job {
     const struct config *cfg;
     const char *real_pip;
+    const struct site *wheels_site;  /* the wheels mirror used (resolution may change it) */
     struct cmdline cl;
     const char *subcmd;
     int installs;              /* install/download/wheel */
     int isolated;              /* --isolated: env and config files ignored */
     int no_index;
     int pre;
+    int platform_given;        /* --platform / --abi / --implementation: not this machine */
+    char python_version[16];   /* --python-version X.Y, or "" */
     int has_index;             /* an index-url from anywhere (cmd, env, file, pip.conf) */
     int index_nonofficial;     /* ... and it is not an official one */
     int pytorch_source;        /* a download.pytorch.org URL was given */
     char variant[32];          /* the wheel variant named ("cu118"), or "" */
+    int nightly;               /* ... on download.pytorch.org/whl/nightly/ */
     int variant_conflict;      /* two different variants were named */
     struct pip_treq *treqs;
     size_t ntreqs;

@@ -67,6 +67,74 @@ torch_version() {
     ts_log_requests '"GET /pytorch-wheels/cpu/'
 }
 
+@test "the PyPI-newer trap: PyPI has torch 2.5.1, the cu121 mirror 2.3.1: the venv gets 2.3.1+cu121" {
+    run pip install torch torchvision --index-url https://download.pytorch.org/whl/cu121
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(torch_version)" = "2.3.1+cu121" ]
+    "$VENV/bin/python" -c 'import torchvision; assert torchvision.__version__ == "0.18.1+cu121", torchvision.__version__'
+    # nothing was taken from the PyPI mirror's torch
+    ! ts_log_requests 'GET /pypi/simple/torch/.*torch-2\.5\.1'
+}
+
+@test "dry run shows the exact pins" {
+    TORCHSHIM_DRY_RUN=1 run pip install torch torchvision torchaudio --index-url https://download.pytorch.org/whl/cu121
+    [ "$status" -eq 0 ]
+    [ "$output" = "$VENV/bin/pip install torch==2.3.1+cu121 torchvision==0.18.1+cu121 torchaudio==2.3.1+cu121 -f $MIRROR_URL/pytorch-wheels/cu121 -i $MIRROR_URL/pypi/simple" ]
+}
+
+@test "a pin that cannot exist for the variant: an error listing what exists, nothing runs" {
+    run pip install torch==2.4.0 --index-url https://download.pytorch.org/whl/cu121
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"2.3.1+cu121"* ]]
+    [ -z "$(ts_log_requests 'GET /pypi/simple/' || true)" ]
+}
+
+@test "a dead wheels mirror: announced, the next configured one is used" {
+    ts_blackhole_start
+    cat > "$BATS_TEST_TMPDIR/two.ini" <<EOS
+[mirror "dead"]
+wheels = $BLACKHOLE_URL/pytorch-wheels/{variant}
+wheels-format = find-links
+[mirror "local"]
+wheels = $MIRROR_URL/pytorch-wheels/{variant}
+wheels-format = find-links
+pypi = $MIRROR_URL/pypi/simple
+[use]
+wheels = dead local
+pypi = local
+[network]
+connect-timeout = 1
+timeout = 2
+EOS
+    TORCHSHIM_CONFIG=$BATS_TEST_TMPDIR/two.ini TORCHSHIM_DRY_RUN=1 run pip install torch==2.0.0 --index-url https://download.pytorch.org/whl/cu118
+    ts_blackhole_stop
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"wheels mirror 'dead' failed"* ]]
+    [[ "$output" == *"install torch==2.0.0+cu118 -f $MIRROR_URL/pytorch-wheels/cu118 -i $MIRROR_URL/pypi/simple" ]]
+}
+
+@test "no mirror answers: announced, the original command runs untouched" {
+    cat > "$BATS_TEST_TMPDIR/none.ini" <<EOS
+[mirror "gone"]
+wheels = http://127.0.0.1:9/pytorch-wheels/{variant}
+wheels-format = find-links
+pypi = http://127.0.0.1:9/pypi/simple
+[mirror "official"]
+wheels = http://127.0.0.1:9/whl/{variant}
+[use]
+wheels = gone
+pypi = gone
+EOS
+    TORCHSHIM_CONFIG=$BATS_TEST_TMPDIR/none.ini TORCHSHIM_DRY_RUN=1 run pip install torch==2.0.0 --index-url https://download.pytorch.org/whl/cu118
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"no wheels mirror answered"* ]]
+    [[ "$output" == *"$VENV/bin/pip install torch==2.0.0 --index-url https://download.pytorch.org/whl/cu118" ]]
+}
+
 @test "the same command without the shim cannot reach download.pytorch.org (the test is honest)" {
     run "$VENV/bin/pip" download --no-deps -d "$BATS_TEST_TMPDIR/w" torch==2.0.0 --index-url https://download.pytorch.org/whl/cu118
     [ "$status" -ne 0 ]

@@ -312,6 +312,25 @@ static void test_spec_errors(void **state)
     }
     struct condaver_spec s;
     assert_int_equal(condaver_spec_parse(NULL, &s, NULL), -1);
+
+    /* nesting is bounded: deep enough for people, not for a stack attack */
+    char deep[4096];
+    size_t k = 0;
+    for (int i = 0; i < 1000; i++)
+        deep[k++] = '(';
+    memcpy(deep + k, "1.0", 3);
+    k += 3;
+    for (int i = 0; i < 1000; i++)
+        deep[k++] = ')';
+    deep[k] = '\0';
+    char *err = NULL;
+    assert_int_equal(condaver_spec_parse(deep, &s, &err), -1);
+    assert_non_null(strstr(err, "nests too deeply"));
+    free(err);
+    assert_int_equal(condaver_spec_parse("((1.0|2.0),(>=1.0))", &s, NULL), 0);
+    assert_true(condaver_spec_match(&s, "1.0"));
+    assert_false(condaver_spec_match(&s, "3.0"));
+    condaver_spec_free(&s);
 }
 
 static void test_spec_text_and_exact(void **state)

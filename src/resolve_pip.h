@@ -1,0 +1,25 @@
+/* resolve_pip.h — exact pins for a pip command: fetch the variant's wheel
+ * listing (flat find-links page or PEP 503 project pages) from the wheels
+ * mirror, read the target interpreter, and pin each PyTorch requirement to
+ * the wheel that was meant: torch -> torch==2.3.1+cu121, companions paired.
+ *
+ * Mirror order: the [use] wheels sites in order, then the official index,
+ * each failure announced in one line; the site that answered is the one
+ * the rewrite then uses (job->wheels_site). */
+#ifndef TORCHSHIM_RESOLVE_PIP_H
+#define TORCHSHIM_RESOLVE_PIP_H
+
+#include "rewrite_pip.h"
+
+enum resolve_status {
+    RESOLVE_OK = 0,        /* pins set (or nothing to pin) */
+    RESOLVE_NO_MIRROR = 1, /* no source answered: run the original command */
+    RESOLVE_NONE_FITS = 2, /* the request cannot be met: say so, run nothing */
+};
+
+/* Pin job's PyTorch requirements for VARIANT (job->variant when NULL).
+ * python_override: "X.Y" to use instead of the real pip's interpreter. */
+enum resolve_status resolve_pip(struct pip_job *job, const char *variant,
+                                const char *python_override);
+
+#endif
