@@ -31,7 +31,6 @@ teardown() { teardown_shim_env; }
     [ "$(cat "$T/pid.pip")" = "$pid" ]
     kill -TERM "$pid"
     wait "$pid" && status=0 || status=$?
-    # sh's sleep child dies with the group or not; the tool itself got TERM
     [ "$status" -eq 143 ]
 }
 

@@ -40,7 +40,7 @@ record_tool() {
 #!/bin/sh
 printf '%s\0' "\$0" "\$@" > "$T/argv.$name"
 echo \$\$ > "$T/pid.$name"
-[ -n "\${FAKE_SLEEP:-}" ] && sleep "\$FAKE_SLEEP"
+[ -n "\${FAKE_SLEEP:-}" ] && exec sleep "\$FAKE_SLEEP"
 exit \${FAKE_EXIT:-0}
 EOS
     chmod +x "$dir/$name"
