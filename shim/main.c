@@ -164,6 +164,7 @@ static const struct cmd {
     int flags;
     const char *help;
 } commands[] = {
+    { "resolve", cmd_engine_direct, 0, "print the exact command an install would run" },
     { "cache", cmd_engine_direct, 0, "cache info | cache clean" },
     { "version", cmd_version, 0, "print the version" },
     { "help", cmd_help, 0, "this help" },

@@ -12,6 +12,7 @@
 #include "findtool.h"
 #include "msg.h"
 #include "rewrite_conda.h"
+#include "resolve_conda.h"
 #include "resolve_pip.h"
 #include "rewrite_pip.h"
 
@@ -36,7 +37,7 @@ static int shim_pip(const struct answer *ans, const struct config *cfg, const ch
         goto original;
     }
     if (job.variant[0] && !job.variant_conflict) {
-        switch (resolve_pip(&job, NULL, NULL)) {
+        switch (resolve_pip(&job, NULL, NULL, NULL)) {
         case RESOLVE_OK: break;
         case RESOLVE_NO_MIRROR: goto original;  /* announced */
         case RESOLVE_NONE_FITS:
@@ -74,6 +75,14 @@ static int shim_conda(const struct answer *ans, const struct config *cfg, const 
     if (!conda_job_is_pytorch(&job)) {
         verbosef("%s: installs no PyTorch package; passing it through", name);
         goto original;
+    }
+    struct conda_target t = { NULL, NULL, { CONDASELECT_UNKNOWN, NULL, 0 } };
+    switch (resolve_conda(&job, &t)) {
+    case RESOLVE_OK: break;
+    case RESOLVE_NO_MIRROR: goto original;  /* announced */
+    case RESOLVE_NONE_FITS:
+        conda_job_free(&job);
+        return answer_quit(ans, 1);
     }
     struct strv out = STRV_INIT;
     conda_job_rewrite_channels(&job);

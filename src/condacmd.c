@@ -94,6 +94,11 @@ static const struct optdef *conda_subtable(const char *subcmd)
     return condacmd_installs(subcmd) ? conda_install : NULL;
 }
 
+const struct optdef *condacmd_option(int id)
+{
+    return optdef_by_id(conda_install, id);
+}
+
 int condacmd_parse(int argc, char *const *argv, struct cmdline *out, char **err)
 {
     return cmdline_parse(argc, argv, conda_global, conda_subtable, out, err);

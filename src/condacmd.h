@@ -20,6 +20,8 @@ enum conda_opt {
 /* install, create, update, upgrade */
 int condacmd_installs(const char *subcmd);
 
+const struct optdef *condacmd_option(int id);
+
 int condacmd_parse(int argc, char *const *argv, struct cmdline *out, char **err);
 
 #endif

@@ -607,7 +607,7 @@ static int decide_want(struct ctx *c, char **err)
     const struct condaselect_request *req = c->req;
     const struct matchspec *first = NULL;
     for (size_t i = 0; i < req->n_specs; i++) {
-        const struct matchspec *ms = &req->specs[i];
+        const struct matchspec *ms = req->specs[i];
         if (!ms->name)
             continue;
         /* a variant spec says what the user wants whatever its channel */
@@ -895,6 +895,9 @@ int condaselect_run(const struct repodata_index *idx, const struct condaselect_r
     memset(out, 0, sizeof *out);
     if (!idx || !req || (req->n_specs && !req->specs))
         return set_err(err, "condaselect: no index or request");
+    for (size_t i = 0; i < req->n_specs; i++)
+        if (!req->specs[i] || !req->specs[i]->original)
+            return set_err(err, "condaselect: spec %zu is not a parsed match spec", i);
 
     struct ctx c;
     memset(&c, 0, sizeof c);
@@ -908,7 +911,7 @@ int condaselect_run(const struct repodata_index *idx, const struct condaselect_r
     char *role = xcalloc(req->n_specs ? req->n_specs : 1, 1);   /* 'p', 'm', 'v' or 0 */
     c.members = xcalloc(req->n_specs ? req->n_specs : 1, sizeof *c.members);
     for (size_t i = 0; i < req->n_specs; i++) {
-        const struct matchspec *ms = &req->specs[i];
+        const struct matchspec *ms = req->specs[i];
         if (!ms->name || !pytorch_channel(ms))
             continue;
         if (strcmp(ms->name, "pytorch") == 0) {
@@ -934,7 +937,7 @@ int condaselect_run(const struct repodata_index *idx, const struct condaselect_r
     struct sbuf msg = { NULL, 0 };
     if (!any_family) {
         for (size_t i = 0; i < req->n_specs; i++)
-            strv_push(&out->specs, req->specs[i].original);
+            strv_push(&out->specs, req->specs[i]->original);
         rc = 0;
         goto done;
     }
@@ -993,7 +996,7 @@ int condaselect_run(const struct repodata_index *idx, const struct condaselect_r
 
     /* the answer, in the user's order */
     for (size_t i = 0; i < req->n_specs; i++) {
-        const struct matchspec *ms = &req->specs[i];
+        const struct matchspec *ms = req->specs[i];
         if (role[i] == 'p') {
             strv_push_take(&out->specs, format_pin(ms, chosen, python));
         } else if (role[i] == 'm') {

@@ -71,7 +71,7 @@ struct condaselect_variant {
 };
 
 struct condaselect_request {
-    const struct matchspec *specs;   /* all of the command's specs, in order */
+    const struct matchspec *const *specs;  /* all of the command's specs, in order */
     size_t n_specs;
     const char *subdir;              /* "linux-64"; NULL = do not filter */
     const char *python;              /* "3.12"; NULL = unknown */

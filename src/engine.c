@@ -22,6 +22,7 @@ static const struct engine_cmd {
 } engine_cmds[] = {
     { "shim", cmd_shim },
     { "cache", cmd_cache },
+    { "resolve", cmd_resolve },
 };
 
 int main(int argc, char **argv)

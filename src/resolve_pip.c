@@ -106,14 +106,39 @@ static int fetch_site(const struct config *cfg, const struct site *s, const stru
     return r;
 }
 
+/* conda subdir -> wheel platform */
+static const struct {
+    const char *subdir, *os, *machine;
+} subdir_platforms[] = {
+    { "linux-64", "linux", "x86_64" },       { "linux-aarch64", "linux", "aarch64" },
+    { "linux-ppc64le", "linux", "ppc64le" }, { "osx-64", "macos", "x86_64" },
+    { "osx-arm64", "macos", "arm64" },       { "win-64", "windows", "x86_64" },
+};
+
 static int target_for(const struct pip_job *job, const char *python_override,
-                      struct wheel_target *t)
+                      const char *subdir, struct wheel_target *t)
 {
     struct pyinfo pi = PYINFO_INIT;
     const char *pyver = python_override ? python_override
                         : job->python_version[0] ? job->python_version : NULL;
     int r = -1, major = 0, minor = 0, lmaj = 0, lmin = 0;
-    if (pyinfo_from_pip(job->real_pip, &pi) && !pyver) {
+    if (subdir) {
+        size_t k = 0, n = sizeof subdir_platforms / sizeof *subdir_platforms;
+        while (k < n && strcmp(subdir_platforms[k].subdir, subdir))
+            k++;
+        if (k == n) {
+            warnf("unknown platform %s", subdir);
+            goto out;
+        }
+        snprintf(pi.os, sizeof pi.os, "%s", subdir_platforms[k].os);
+        snprintf(pi.machine, sizeof pi.machine, "%s", subdir_platforms[k].machine);
+        /* the oldest glibc torch wheels target (manylinux2014), or macOS 11 */
+        pi.glibc = xstrdup(!strcmp(pi.os, "macos") ? "11.0" : "2.17");
+        if (!pyver) {
+            warnf("give the Python version (--python X.Y) for another platform");
+            goto out;
+        }
+    } else if (pyinfo_from_pip(job->real_pip, &pi) && !pyver) {
         warnf("cannot tell which Python %s runs (%s)", job->real_pip,
               pi.error ? pi.error : "unknown");
         goto out;
@@ -140,7 +165,7 @@ out:
 }
 
 enum resolve_status resolve_pip(struct pip_job *job, const char *variant,
-                                const char *python_override)
+                                const char *python_override, const char *subdir_override)
 {
     const struct config *cfg = job->cfg;
     if (!variant)
@@ -152,7 +177,7 @@ enum resolve_status resolve_pip(struct pip_job *job, const char *variant,
         return RESOLVE_OK;
     }
     struct wheel_target target;
-    if (target_for(job, python_override, &target))
+    if (target_for(job, python_override, subdir_override, &target))
         return RESOLVE_NO_MIRROR;
 
     struct pairing_table pairing;

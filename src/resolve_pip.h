@@ -18,8 +18,9 @@ enum resolve_status {
 };
 
 /* Pin job's PyTorch requirements for VARIANT (job->variant when NULL).
- * python_override: "X.Y" to use instead of the real pip's interpreter. */
+ * python_override: "X.Y" to use instead of the real pip's interpreter;
+ * subdir_override: a conda-style platform ("win-64") instead of this machine. */
 enum resolve_status resolve_pip(struct pip_job *job, const char *variant,
-                                const char *python_override);
+                                const char *python_override, const char *subdir_override);
 
 #endif

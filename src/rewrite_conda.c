@@ -11,7 +11,8 @@
 #include "msg.h"
 #include "urlmap.h"
 
-int conda_map_channel(const struct config *cfg, const char *value, struct strv *out)
+int conda_map_channel(const struct config *cfg, const struct site *conda_site, const char *value,
+                      struct strv *out)
 {
     char name[128];
     if (!urlmap_conda_channel(value, name, sizeof name))
@@ -23,7 +24,7 @@ int conda_map_channel(const struct config *cfg, const char *value, struct strv *
         strv_push(out, s->url[ROLE_NVIDIA]);
         return 1;
     }
-    const struct site *s = config_site_for(cfg, ROLE_CONDA);
+    const struct site *s = conda_site;
     if (!s || site_is_official(s))
         return 0;
     if (!strcmp(name, "defaults")) {
@@ -100,6 +101,7 @@ int conda_job_init(struct conda_job *job, const struct config *cfg, int argc, ch
 {
     memset(job, 0, sizeof *job);
     job->cfg = cfg;
+    job->conda_site = config_site_for(cfg, ROLE_CONDA);
     *err = NULL;
     char *perr = NULL;
     if (condacmd_parse(argc, args, &job->cl, &perr)) {
@@ -171,7 +173,7 @@ void conda_job_rewrite_channels(struct conda_job *job)
         struct cmd_item *it = &job->cl.items[i];
         if (it->kind == IT_OPTION && it->opt->id == CONDA_CHANNEL) {
             struct strv urls = STRV_INIT;
-            if (conda_map_channel(job->cfg, it->value, &urls)) {
+            if (conda_map_channel(job->cfg, job->conda_site, it->value, &urls)) {
                 const struct optdef *opt = it->opt;
                 strv_pushf(&job->notes, "-c %s -> -c %s", it->value, urls.v[0]);
                 cmdline_set_option(it, opt, "-c", urls.v[0]);
@@ -191,7 +193,7 @@ void conda_job_rewrite_channels(struct conda_job *job)
             const char *sep = strstr(it->value, "::");
             char *chan = xstrndup(it->value, (size_t)(sep - it->value));
             struct strv urls = STRV_INIT;
-            if (conda_map_channel(job->cfg, chan, &urls) == 1) {
+            if (conda_map_channel(job->cfg, job->conda_site, chan, &urls) == 1) {
                 char *spec = xasprintf("%s%s", urls.v[0], sep);
                 strv_pushf(&job->notes, "%s -> %s", it->value, spec);
                 struct conda_spec *owner = NULL;
@@ -207,6 +209,44 @@ void conda_job_rewrite_channels(struct conda_job *job)
             free(chan);
         }
     }
+}
+
+void conda_job_add_spec(struct conda_job *job, const char *spec)
+{
+    /* after the last spec, where a person would have written it */
+    size_t end = cmdline_options_end(&job->cl), at = end;
+    for (size_t i = 0; i < end; i++)
+        if (job->cl.items[i].kind == IT_POSITIONAL)
+            at = i + 1;
+    cmdline_set_positional(cmdline_insert(&job->cl, at), spec);
+}
+
+void conda_job_add_channel(struct conda_job *job, const char *value)
+{
+    for (size_t i = 0; i < job->cl.n; i++) {
+        const struct cmd_item *it = &job->cl.items[i];
+        if (it->kind == IT_OPTION && it->opt->id == CONDA_CHANNEL && !strcmp(it->value, value))
+            return;
+    }
+    struct strv urls = STRV_INIT;
+    if (!conda_map_channel(job->cfg, job->conda_site, value, &urls))
+        strv_push(&urls, value);
+    for (size_t k = 0; k < urls.n; k++) {
+        int have = 0;
+        for (size_t i = 0; i < job->cl.n; i++) {
+            const struct cmd_item *it = &job->cl.items[i];
+            have |= it->kind == IT_OPTION && it->opt->id == CONDA_CHANNEL &&
+                    !strcmp(it->value, urls.v[k]);
+        }
+        if (!have) {
+            cmdline_set_option(cmdline_insert(&job->cl, cmdline_options_end(&job->cl)),
+                               condacmd_option(CONDA_CHANNEL), "-c", urls.v[k]);
+            strv_push(&job->channels, urls.v[k]);
+            strv_pushf(&job->notes, "added -c %s (the packages pytorch-cuda needs live there)",
+                       urls.v[k]);
+        }
+    }
+    strv_clear(&urls);
 }
 
 void conda_job_emit(struct conda_job *job, const char *real, struct strv *argv)

@@ -26,6 +26,7 @@ struct conda_spec {
 
 struct conda_job {
     const struct config *cfg;
+    const struct site *conda_site;   /* the conda mirror used (resolution may change it) */
     struct cmdline cl;
     const char *subcmd;
     int installs;
@@ -44,9 +45,14 @@ int conda_job_init(struct conda_job *job, const struct config *cfg, int argc, ch
 void conda_job_free(struct conda_job *job);
 int conda_job_is_pytorch(const struct conda_job *job);
 
-/* The mirror URL(s) for a channel value; returns how many were pushed (0 =
- * keep as it is). */
-int conda_map_channel(const struct config *cfg, const char *value, struct strv *out);
+/* The mirror URL(s) for a channel value, with CONDA_SITE serving the conda
+ * role; returns how many were pushed (0 = keep as it is). */
+int conda_map_channel(const struct config *cfg, const struct site *conda_site, const char *value,
+                      struct strv *out);
+/* Add a spec (a positional before "--"). */
+void conda_job_add_spec(struct conda_job *job, const char *spec);
+/* Add "-c VALUE" (mapped like the user's) unless the command has it. */
+void conda_job_add_channel(struct conda_job *job, const char *value);
 
 void conda_job_rewrite_channels(struct conda_job *job);
 void conda_job_emit(struct conda_job *job, const char *real, struct strv *argv);

@@ -1,0 +1,29 @@
+/* resolve_conda.h — exact build strings for a conda install: fetch the
+ * pytorch channel's <subdir> and noarch repodata (concurrently, racing the
+ * configured mirrors: the first good answer wins), keep a compact index of
+ * it in the cache, and pin pytorch/torchvision/torchaudio to the builds for
+ * the target Python and variant (condaselect).
+ *
+ * Mirror order: the [use] conda sites that serve the pytorch channel (raced),
+ * then the official channel, each failure announced; the site that answered
+ * is the one the rewrite then uses (job->conda_site). */
+#ifndef TORCHSHIM_RESOLVE_CONDA_H
+#define TORCHSHIM_RESOLVE_CONDA_H
+
+#include "condaselect.h"
+#include "resolve_pip.h"
+#include "rewrite_conda.h"
+
+struct conda_target {
+    const char *subdir;      /* NULL: from the command, else this machine */
+    const char *python;      /* "3.12"; NULL: from the command or the environment */
+    struct condaselect_variant variant;  /* from detection; UNKNOWN: CPU with a note */
+};
+
+enum resolve_status resolve_conda(struct conda_job *job, const struct conda_target *t);
+
+/* TORCHSHIM_TIMING=1: one "timing: ..." line per phase on stderr. */
+void timing_note(const char *what, double seconds);
+double timing_now(void);
+
+#endif
