@@ -10,6 +10,7 @@
 #include "cache.h"
 #include "condacmd.h"
 #include "fetch.h"
+#include "fetchcfg.h"
 #include "matchspec.h"
 #include "msg.h"
 #include "pyinfo.h"
@@ -245,13 +246,8 @@ enum resolve_status resolve_conda(struct conda_job *job, const struct conda_targ
         int allow_http = 0;
         for (size_t i = 0; i < roots.n; i++)
             allow_http |= !strncmp(roots.v[i], "http:", 5);
-        struct fetch_opts o = {
-            .connect_timeout_ms = cfg->connect_timeout * 1000,
-            .total_timeout_ms = cfg->timeout * 1000,
-            .ttl_secs = cfg->cache_ttl,
-            .allow_http = allow_http,
-            .progress = isatty(STDERR_FILENO),
-        };
+        struct fetch_opts o;
+        fetch_opts_from_config(&o, cfg, allow_http);
         double t0 = timing_now();
         fetch_run(fj, 2, &o);
         fetch_s += timing_now() - t0;

@@ -8,6 +8,7 @@
 
 #include "cache.h"
 #include "fetch.h"
+#include "fetchcfg.h"
 #include "listing.h"
 #include "msg.h"
 #include "pairing.h"
@@ -73,13 +74,8 @@ static int fetch_site(const struct config *cfg, const struct site *s, const stru
         jobs[i].nurls = 1;
         jobs[i].kind = FETCH_RAW;
     }
-    struct fetch_opts o = {
-        .connect_timeout_ms = cfg->connect_timeout * 1000,
-        .total_timeout_ms = cfg->timeout * 1000,
-        .ttl_secs = cfg->cache_ttl,
-        .allow_http = !strncmp(s->url[ROLE_WHEELS], "http:", 5),
-        .progress = isatty(STDERR_FILENO),
-    };
+    struct fetch_opts o;
+    fetch_opts_from_config(&o, cfg, !strncmp(s->url[ROLE_WHEELS], "http:", 5));
     fetch_run(jobs, n, &o);
     int r = 0;
     *out = xcalloc(n, sizeof **out);
