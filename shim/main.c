@@ -33,6 +33,9 @@ static struct self_id self;
  * ../libexec/torchshim/ (installed). NULL if none is executable. */
 static char *engine_path(void)
 {
+    /* the engine looks for the real pip/conda as we do: tell it who we are */
+    if (self.path[0])
+        setenv("TORCHSHIM_FRONT", self.path, 1);
     const char *env = getenv("TORCHSHIM_ENGINE");
     if (env && *env)
         return access(env, X_OK) == 0 ? xstrdup(env) : NULL;
@@ -72,6 +75,7 @@ static int engine_then_exec(const char *command, const struct strv *engine_args,
         strv_extend(&args, engine_args->v, engine_args->n);
         struct engine_answer ans;
         int r = run_engine(&args, &ans);
+        unsetenv("TORCHSHIM_FRONT");  /* for the engine only, not the real tool */
         strv_clear(&args);
         free(engine);
         if (r == 0) {
@@ -155,6 +159,16 @@ static int cmd_engine_direct(int argc, char **argv)
     return 126;
 }
 
+/* torchshim install: the engine plans, we exec what it says. */
+static int cmd_install(int argc, char **argv)
+{
+    struct strv eargs = STRV_INIT;
+    strv_extend(&eargs, argv + 1, (size_t)argc - 1);
+    int r = engine_then_exec(argv[0], &eargs, NULL);
+    strv_clear(&eargs);
+    return r;
+}
+
 /* Flags of the command table. */
 enum { CMD_HIDDEN = 1 };
 
@@ -164,6 +178,7 @@ static const struct cmd {
     int flags;
     const char *help;
 } commands[] = {
+    { "install", cmd_install, 0, "install torch, torchvision, torchaudio for this machine" },
     { "resolve", cmd_engine_direct, 0, "print the exact command an install would run" },
     { "cache", cmd_engine_direct, 0, "cache info | cache clean" },
     { "version", cmd_version, 0, "print the version" },

@@ -6,5 +6,6 @@
 int cmd_shim(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
+int cmd_install(int argc, char **argv);
 
 #endif

@@ -23,6 +23,7 @@ static const struct engine_cmd {
     { "shim", cmd_shim },
     { "cache", cmd_cache },
     { "resolve", cmd_resolve },
+    { "install", cmd_install },
 };
 
 int main(int argc, char **argv)

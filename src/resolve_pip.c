@@ -222,7 +222,10 @@ enum resolve_status resolve_pip(struct pip_job *job, const char *variant,
         char *chosen = NULL;
         size_t nerr = pipselect_pin(&in, reqs, job->ntreqs, res, &chosen);
         for (size_t k = 0; k < job->ntreqs; k++) {
-            if (res[k].error)
+            int said = 0;  /* companions often repeat torch's reason */
+            for (size_t j = 0; j < k && res[k].error; j++)
+                said |= res[j].error && !strcmp(res[j].error, res[k].error);
+            if (res[k].error && !said)
                 errorf("%s", res[k].error);
             else if (res[k].requirement) {
                 free(job->treqs[k].pinned);

@@ -20,6 +20,11 @@ wheels-format = find-links
 pypi = $MIRROR_URL/pypi/simple
 conda = $MIRROR_URL/anaconda/cloud
 conda-channels = pytorch
+; never the real upstream from a test: a closed loopback port
+[mirror "official"]
+wheels = http://127.0.0.1:9/whl/{variant}
+pypi = http://127.0.0.1:9/pypi/simple
+conda = http://127.0.0.1:9
 [use]
 wheels = local
 pypi = local
@@ -101,6 +106,11 @@ wheels-format = find-links
 wheels = $MIRROR_URL/pytorch-wheels/{variant}
 wheels-format = find-links
 pypi = $MIRROR_URL/pypi/simple
+; never the real upstream from a test: a closed loopback port
+[mirror "official"]
+wheels = http://127.0.0.1:9/whl/{variant}
+pypi = http://127.0.0.1:9/pypi/simple
+conda = http://127.0.0.1:9
 [use]
 wheels = dead local
 pypi = local
@@ -122,8 +132,11 @@ EOS
 wheels = http://127.0.0.1:9/pytorch-wheels/{variant}
 wheels-format = find-links
 pypi = http://127.0.0.1:9/pypi/simple
+; never the real upstream from a test: a closed loopback port
 [mirror "official"]
 wheels = http://127.0.0.1:9/whl/{variant}
+pypi = http://127.0.0.1:9/pypi/simple
+conda = http://127.0.0.1:9
 [use]
 wheels = gone
 pypi = gone

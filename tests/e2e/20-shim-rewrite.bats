@@ -28,6 +28,11 @@ EOS
 wheels = $MIRROR_URL/pytorch-wheels/{variant}
 wheels-format = find-links
 pypi = $MIRROR_URL/pypi/simple
+; never the real upstream from a test: a closed loopback port
+[mirror "official"]
+wheels = http://127.0.0.1:9/whl/{variant}
+pypi = http://127.0.0.1:9/pypi/simple
+conda = http://127.0.0.1:9
 [use]
 wheels = local
 pypi = local
