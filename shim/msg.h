@@ -31,6 +31,11 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* Store a formatted message in *err (when err is not NULL); returns -1, so
+ * library code can `return seterr(err, "...", ...);`. */
+int seterr(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Does the environment variable say yes ("1", "true", "yes", "on")? */
 int env_true(const char *name);

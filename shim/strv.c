@@ -34,13 +34,9 @@ void strv_push(struct strv *sv, const char *s)
 void strv_pushf(struct strv *sv, const char *fmt, ...)
 {
     va_list ap;
-    char *p;
     va_start(ap, fmt);
-    int r = vasprintf(&p, fmt, ap);
+    strv_push_take(sv, xvasprintf(fmt, ap));
     va_end(ap);
-    if (r < 0)
-        die(70, "out of memory");
-    strv_push_take(sv, p);
 }
 
 void strv_insert(struct strv *sv, size_t at, const char *s)

@@ -14,21 +14,6 @@ static const char *const variant_names[] = {
     "pytorch-cuda", "cudatoolkit", "cpuonly", "pytorch-mutex",
 };
 
-static int set_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int set_err(char **err, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        char *p;
-        va_start(ap, fmt);
-        int r = vasprintf(&p, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-            die(70, "out of memory");
-        *err = p;
-    }
-    return -1;
-}
 
 /* A growable message. */
 struct sbuf {
@@ -588,7 +573,7 @@ static int set_user_kind(struct ctx *c, enum vkind kind, enum vstyle style,
         /* "pytorch-mutex 1.0 cuda" agrees with pytorch-cuda=X; cpu never with cuda */
         if (c->want.kind != kind ||
             (style != VS_NONE && c->want.style != VS_NONE && style != c->want.style))
-            return set_err(err, "conflicting variant specs: '%s' and '%s'", (*first)->original,
+            return seterr(err, "conflicting variant specs: '%s' and '%s'", (*first)->original,
                            ms->original);
         if (style != VS_NONE)
             c->want.style = style;
@@ -631,7 +616,7 @@ static int decide_want(struct ctx *c, char **err)
                 /* not in this index (cudatoolkit lives in defaults): the spec's own version */
                 const char *lb = condaver_spec_lower_bound(&ms->vspec, NULL);
                 if (!lb)
-                    return set_err(err, "no %s matching '%s' in the channel", ms->name,
+                    return seterr(err, "no %s matching '%s' in the channel", ms->name,
                                    ms->original);
                 char mm[24];
                 major_minor(mm, sizeof mm, lb);
@@ -894,10 +879,10 @@ int condaselect_run(const struct repodata_index *idx, const struct condaselect_r
 {
     memset(out, 0, sizeof *out);
     if (!idx || !req || (req->n_specs && !req->specs))
-        return set_err(err, "condaselect: no index or request");
+        return seterr(err, "condaselect: no index or request");
     for (size_t i = 0; i < req->n_specs; i++)
         if (!req->specs[i] || !req->specs[i]->original)
-            return set_err(err, "condaselect: spec %zu is not a parsed match spec", i);
+            return seterr(err, "condaselect: spec %zu is not a parsed match spec", i);
 
     struct ctx c;
     memset(&c, 0, sizeof c);
@@ -988,7 +973,7 @@ int condaselect_run(const struct repodata_index *idx, const struct condaselect_r
     if (!chosen) {
         if (!nc)
             explain_pytorch(&c, &msg);
-        set_err(err, "%s", msg.s ? msg.s : "no pytorch build fits");
+        seterr(err, "%s", msg.s ? msg.s : "no pytorch build fits");
         free(cand);
         goto done;
     }

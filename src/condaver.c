@@ -11,21 +11,6 @@
 
 #include "msg.h"
 
-static int set_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int set_err(char **err, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        char *p;
-        va_start(ap, fmt);
-        int r = vasprintf(&p, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-            die(70, "out of memory");
-        *err = p;
-    }
-    return -1;
-}
 
 /* ---------------------------------------------------------------------
  * Parsed versions
@@ -149,7 +134,7 @@ static int split_components(struct ver *v, size_t *natoms, size_t *ncomps,
         while (j < len && s[j] != '.')
             j++;
         if (j == i)
-            return set_err(err, "empty component in the %s part of '%s'", what, text);
+            return seterr(err, "empty component in the %s part of '%s'", what, text);
         parse_runs(v, natoms, s + i, j - i, &v->comps[(*ncomps)++]);
         if (j == len)
             return 0;
@@ -171,14 +156,14 @@ static int ver_parse(const char *text, struct ver *v, char **err)
 {
     memset(v, 0, sizeof *v);
     if (!text)
-        return set_err(err, "no version given");
+        return seterr(err, "no version given");
     while (isspace((unsigned char)*text))
         text++;
     size_t len = strlen(text);
     while (len && isspace((unsigned char)text[len - 1]))
         len--;
     if (len == 0)
-        return set_err(err, "empty version string");
+        return seterr(err, "empty version string");
 
     /* buf holds "<epoch>\0<version>\0<local>\0": at most len + 3 bytes
      * (the default epoch "0" replaces an absent "N!"). */
@@ -196,7 +181,7 @@ static int ver_parse(const char *text, struct ver *v, char **err)
             if (*p == '-')
                 *p = '_';
     if (!all_version_chars(main_s)) {
-        int r = set_err(err, "invalid character(s) in version '%.*s'", (int)len, text);
+        int r = seterr(err, "invalid character(s) in version '%.*s'", (int)len, text);
         ver_free(v);
         return r;
     }
@@ -206,12 +191,12 @@ static int ver_parse(const char *text, struct ver *v, char **err)
     if (bang) {
         if (strchr(bang + 1, '!')) {
             ver_free(v);
-            return set_err(err, "duplicated epoch separator '!' in '%.*s'", (int)len, text);
+            return seterr(err, "duplicated epoch separator '!' in '%.*s'", (int)len, text);
         }
         size_t elen = (size_t)(bang - main_s);
         if (elen == 0 || strspn(main_s, "0123456789") != elen) {
             ver_free(v);
-            return set_err(err, "epoch must be an integer in '%.*s'", (int)len, text);
+            return seterr(err, "epoch must be an integer in '%.*s'", (int)len, text);
         }
         *bang = '\0';
         epoch_s = main_s;
@@ -222,7 +207,7 @@ static int ver_parse(const char *text, struct ver *v, char **err)
     if (plus) {
         if (strchr(plus + 1, '+')) {
             ver_free(v);
-            return set_err(err, "duplicated local version separator '+' in '%.*s'",
+            return seterr(err, "duplicated local version separator '+' in '%.*s'",
                            (int)len, text);
         }
         *plus = '\0';
@@ -490,14 +475,14 @@ static struct condaver_node *leaf_compile(struct lexer *lx, const char *t)
 
     if (t[0] == '^' || t[len - 1] == '$') {
         if (t[0] != '^' || t[len - 1] != '$') {
-            set_err(lx->err, "regex version spec '%s' must start with '^' and end with '$'", t);
+            seterr(lx->err, "regex version spec '%s' must start with '^' and end with '$'", t);
             return NULL;
         }
         n = node_new(OP_REGEX);
         if (regcomp(&n->re, t, REG_EXTENDED | REG_NOSUB) != 0) {
             n->op = OP_ANY;          /* nothing compiled: do not regfree */
             node_free(n);
-            set_err(lx->err, "invalid regex in version spec '%s'", t);
+            seterr(lx->err, "invalid regex in version spec '%s'", t);
             return NULL;
         }
         n->arg = xstrdup(t);
@@ -521,7 +506,7 @@ static struct condaver_node *leaf_compile(struct lexer *lx, const char *t)
         }
         const char *vs = t + oplen;
         if (!oplen || !*vs || strchr("=<>!~", *vs)) {
-            set_err(lx->err, "invalid operator in version spec '%s'", t);
+            seterr(lx->err, "invalid operator in version spec '%s'", t);
             return NULL;
         }
         char *arg = xstrdup(vs);
@@ -537,7 +522,7 @@ static struct condaver_node *leaf_compile(struct lexer *lx, const char *t)
         if (star) {
             if (op == OP_COMPAT) {
                 free(arg);
-                set_err(lx->err, "'~=' cannot be combined with '.*' in '%s'", t);
+                seterr(lx->err, "'~=' cannot be combined with '.*' in '%s'", t);
                 return NULL;
             }
             if (op == OP_NE)
@@ -549,7 +534,7 @@ static struct condaver_node *leaf_compile(struct lexer *lx, const char *t)
         n->arg = arg;
         char *verr = NULL;
         if (ver_parse(arg, &n->v, &verr) < 0) {
-            set_err(lx->err, "invalid version spec '%s': %s", t, verr);
+            seterr(lx->err, "invalid version spec '%s': %s", t, verr);
             free(verr);
             node_free(n);
             return NULL;
@@ -563,7 +548,7 @@ static struct condaver_node *leaf_compile(struct lexer *lx, const char *t)
                    arg[cut - 1] != '!')
                 cut--;
             if (cut < 2 || arg[cut - 1] == '!') {
-                set_err(lx->err, "'~=' needs at least two components in '%s'", t);
+                seterr(lx->err, "'~=' needs at least two components in '%s'", t);
                 node_free(n);
                 return NULL;
             }
@@ -571,7 +556,7 @@ static struct condaver_node *leaf_compile(struct lexer *lx, const char *t)
             int r = ver_parse(pre, &n->prefix, NULL);
             free(pre);
             if (r < 0) {
-                set_err(lx->err, "invalid version spec '%s'", t);
+                seterr(lx->err, "invalid version spec '%s'", t);
                 node_free(n);
                 return NULL;
             }
@@ -584,7 +569,7 @@ static struct condaver_node *leaf_compile(struct lexer *lx, const char *t)
 
     for (const char *q = t; *q; q++)
         if (!is_glob_char((unsigned char)*q)) {
-            set_err(lx->err, "invalid character '%c' in version spec '%s'", *q, lx->s);
+            seterr(lx->err, "invalid character '%c' in version spec '%s'", *q, lx->s);
             return NULL;
         }
 
@@ -613,7 +598,7 @@ static struct condaver_node *leaf_compile(struct lexer *lx, const char *t)
     }
     char *verr = NULL;
     if (ver_parse(n->arg, &n->v, &verr) < 0) {
-        set_err(lx->err, "invalid version spec '%s': %s", t, verr);
+        seterr(lx->err, "invalid version spec '%s': %s", t, verr);
         free(verr);
         node_free(n);
         return NULL;
@@ -628,7 +613,7 @@ static struct condaver_node *parse_leaf(struct lexer *lx)
     skip_blanks(lx);
     if (*lx->p == '(') {
         if (++lx->depth > MAX_DEPTH) {
-            set_err(lx->err, "version spec '%.40s...' nests too deeply", lx->s);
+            seterr(lx->err, "version spec '%.40s...' nests too deeply", lx->s);
             return NULL;
         }
         lx->p++;
@@ -638,7 +623,7 @@ static struct condaver_node *parse_leaf(struct lexer *lx)
         lx->depth--;
         skip_blanks(lx);
         if (*lx->p != ')') {
-            set_err(lx->err, "missing ')' in version spec '%s'", lx->s);
+            seterr(lx->err, "missing ')' in version spec '%s'", lx->s);
             node_free(n);
             return NULL;
         }
@@ -649,7 +634,7 @@ static struct condaver_node *parse_leaf(struct lexer *lx)
     if (*lx->p == '^') {
         const char *dollar = strchr(lx->p, '$');
         if (!dollar) {
-            set_err(lx->err, "regex in version spec '%s' has no closing '$'", lx->s);
+            seterr(lx->err, "regex in version spec '%s' has no closing '$'", lx->s);
             return NULL;
         }
         lx->p = dollar + 1;
@@ -661,7 +646,7 @@ static struct condaver_node *parse_leaf(struct lexer *lx)
     while (end > start && isspace((unsigned char)end[-1]))
         end--;
     if (end == start) {
-        set_err(lx->err, "empty term in version spec '%s'", lx->s);
+        seterr(lx->err, "empty term in version spec '%s'", lx->s);
         return NULL;
     }
     /* blanks between an operator and its version are tolerated ("< 2.0"),
@@ -677,7 +662,7 @@ static struct condaver_node *parse_leaf(struct lexer *lx)
         for (const char *r = q; r < end; r++)
             if (isspace((unsigned char)*r)) {
                 free(t);
-                set_err(lx->err, "blank inside a version in spec '%s'", lx->s);
+                seterr(lx->err, "blank inside a version in spec '%s'", lx->s);
                 return NULL;
             }
     }
@@ -727,17 +712,17 @@ int condaver_spec_parse(const char *text, struct condaver_spec *out, char **err)
 {
     memset(out, 0, sizeof *out);
     if (!text)
-        return set_err(err, "no version spec given");
+        return seterr(err, "no version spec given");
     struct lexer lx = { text, text, err, 0 };
     skip_blanks(&lx);
     if (!*lx.p)
-        return set_err(err, "empty version spec");
+        return seterr(err, "empty version spec");
     struct condaver_node *root = parse_or(&lx);
     if (!root)
         return -1;
     skip_blanks(&lx);
     if (*lx.p) {
-        set_err(err, "unexpected '%c' in version spec '%s'", *lx.p, text);
+        seterr(err, "unexpected '%c' in version spec '%s'", *lx.p, text);
         node_free(root);
         return -1;
     }

@@ -37,21 +37,6 @@ static const struct { const char *key; enum bkey field; } bracket_keys[] = {
     { "features", BK_IGNORED }, { "track_features", BK_IGNORED },
 };
 
-static int set_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int set_err(char **err, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        char *p;
-        va_start(ap, fmt);
-        int r = vasprintf(&p, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-            die(70, "out of memory");
-        *err = p;
-    }
-    return -1;
-}
 
 int matchspec_is_subdir(const char *s)
 {
@@ -167,7 +152,7 @@ static int parse_brackets(const char *s, struct fields *f, const char *orig, cha
         while (is_key_char((unsigned char)*p))
             p++;
         if (p == k || *p != '=')
-            return set_err(err, "bad key=value in brackets of '%s'", orig);
+            return seterr(err, "bad key=value in brackets of '%s'", orig);
         char *key = xstrndup(k, (size_t)(p - k));
         p++;
         char *val;
@@ -176,14 +161,14 @@ static int parse_brackets(const char *s, struct fields *f, const char *orig, cha
             const char *e = strchr(p, q);
             if (!e) {
                 free(key);
-                return set_err(err, "unterminated quote in brackets of '%s'", orig);
+                return seterr(err, "unterminated quote in brackets of '%s'", orig);
             }
             val = trim_dup(p, (size_t)(e - p));
             p = e + 1;
             if (*p && *p != ',' && *p != ' ' && *p != '\t') {
                 free(key);
                 free(val);
-                return set_err(err, "text after a quoted value in brackets of '%s'", orig);
+                return seterr(err, "text after a quoted value in brackets of '%s'", orig);
             }
         } else {
             const char *v = p;
@@ -192,7 +177,7 @@ static int parse_brackets(const char *s, struct fields *f, const char *orig, cha
             val = trim_dup(v, (size_t)(p - v));
         }
         if (!*val) {
-            int r = set_err(err, "empty value for '%s' in brackets of '%s'", key, orig);
+            int r = seterr(err, "empty value for '%s' in brackets of '%s'", key, orig);
             free(key);
             free(val);
             return r;
@@ -202,7 +187,7 @@ static int parse_brackets(const char *s, struct fields *f, const char *orig, cha
             if (strcmp(key, bracket_keys[i].key) == 0)
                 break;
         if (i == nk) {
-            int r = set_err(err, "unknown key '%s' in brackets of '%s'", key, orig);
+            int r = seterr(err, "unknown key '%s' in brackets of '%s'", key, orig);
             free(key);
             free(val);
             return r;
@@ -282,7 +267,7 @@ static int parse_package_file(const char *s, struct fields *f, char **err)
     }
     if (!b || !v || v == stem || !b[1] || !v[1]) {
         free(stem);
-        return set_err(err, "package file name '%s' is not name-version-build", base);
+        return seterr(err, "package file name '%s' is not name-version-build", base);
     }
     *v = '\0';
     f->name = xstrdup(stem);
@@ -328,7 +313,7 @@ static int parse_build_number(const char *t, struct matchspec *out, const char *
     errno = 0;
     long v = strtol(t, &end, 10);
     if (!*t || *end || errno || v < 0 || v > INT_MAX)
-        return set_err(err, "build_number must be a number (optionally with an operator) in '%s'",
+        return seterr(err, "build_number must be a number (optionally with an operator) in '%s'",
                        orig);
     out->bn_op = op;
     out->bn_value = v;
@@ -339,10 +324,10 @@ static int parse_build_number(const char *t, struct matchspec *out, const char *
 static int finish(struct matchspec *out, struct fields *f, const char *orig, char **err)
 {
     if (!f->name || !*f->name)
-        return set_err(err, "no package name in '%s'", orig);
+        return seterr(err, "no package name in '%s'", orig);
     for (const char *q = f->name; *q; q++)
         if (!is_name_char((unsigned char)*q))
-            return set_err(err, "invalid character '%c' in package name of '%s'", *q, orig);
+            return seterr(err, "invalid character '%c' in package name of '%s'", *q, orig);
     for (char *q = f->name; *q; q++)
         *q = (char)tolower((unsigned char)*q);
     out->name = f->name;
@@ -355,7 +340,7 @@ static int finish(struct matchspec *out, struct fields *f, const char *orig, cha
     if (f->version) {
         char *verr = NULL;
         if (condaver_spec_parse(f->version, &out->vspec, &verr) < 0) {
-            int r = set_err(err, "%s (in '%s')", verr, orig);
+            int r = seterr(err, "%s (in '%s')", verr, orig);
             free(verr);
             return r;
         }
@@ -369,13 +354,13 @@ static int finish(struct matchspec *out, struct fields *f, const char *orig, cha
             regex_t *re = xmalloc(sizeof *re);
             if (regcomp(re, b, REG_EXTENDED | REG_NOSUB) != 0) {
                 free(re);
-                return set_err(err, "invalid build regex in '%s'", orig);
+                return seterr(err, "invalid build regex in '%s'", orig);
             }
             out->build_re = re;
         } else {
             for (const char *q = b; *q; q++)
                 if (isspace((unsigned char)*q) || strchr("[]?\\", *q))
-                    return set_err(err, "invalid character '%c' in build of '%s'", *q, orig);
+                    return seterr(err, "invalid character '%c' in build of '%s'", *q, orig);
         }
         out->build = f->build;
         f->build = NULL;
@@ -389,7 +374,7 @@ int matchspec_parse(const char *s, struct matchspec *out, char **err)
 {
     memset(out, 0, sizeof *out);
     if (!s)
-        return set_err(err, "no match spec given");
+        return seterr(err, "no match spec given");
     struct fields f = { 0 };
     char *work = trim_dup(s, strlen(s));
     size_t n = strlen(work);
@@ -407,7 +392,7 @@ int matchspec_parse(const char *s, struct matchspec *out, char **err)
     }
     int rc = -1;
     if (!*work) {
-        set_err(err, "empty match spec");
+        seterr(err, "empty match spec");
         goto out;
     }
 
@@ -423,12 +408,12 @@ int matchspec_parse(const char *s, struct matchspec *out, char **err)
     if (lb) {
         char *rb = strrchr(work, ']');
         if (!rb || rb < lb) {
-            set_err(err, "unbalanced '[' in '%s'", s);
+            seterr(err, "unbalanced '[' in '%s'", s);
             goto out;
         }
         for (char *q = rb + 1; *q; q++)
             if (!isspace((unsigned char)*q)) {
-                set_err(err, "text after ']' in '%s'", s);
+                seterr(err, "text after ']' in '%s'", s);
                 goto out;
             }
         char quote = 0;
@@ -439,7 +424,7 @@ int matchspec_parse(const char *s, struct matchspec *out, char **err)
             } else if (*q == '\'' || *q == '"') {
                 quote = *q;
             } else if (*q == '[' || *q == ']') {
-                set_err(err, "more than one bracket section in '%s'", s);
+                seterr(err, "more than one bracket section in '%s'", s);
                 goto out;
             }
         }
@@ -482,7 +467,7 @@ int matchspec_parse(const char *s, struct matchspec *out, char **err)
         char *version, *build;
         split_version_build(vbt, &version, &build);
         if (!*version || strspn(version, "=<>!~") == strlen(version)) {
-            set_err(err, "missing version after '%s' in '%s'", version, s);
+            seterr(err, "missing version after '%s' in '%s'", version, s);
             free(version);
             free(build);
             free(vbt);

@@ -18,21 +18,6 @@ const char *const repodata_default_names[] = {
     "cpuonly", "cudatoolkit", "torchtriton", NULL,
 };
 
-static int set_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int set_err(char **err, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        char *p;
-        va_start(ap, fmt);
-        int r = vasprintf(&p, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-            die(70, "out of memory");
-        *err = p;
-    }
-    return -1;
-}
 
 /* ---------------------------------------------------------------------
  * Arena: chunks that never move, plus an intern table over them.
@@ -356,33 +341,33 @@ int repodata_parse(const char *json, size_t len, const char *const *names,
 {
     memset(out, 0, sizeof *out);
     if (!json)
-        return set_err(err, "repodata: no data");
+        return seterr(err, "repodata: no data");
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
     if (!root) {
         size_t at = end && end >= json && end <= json + len ? (size_t)(end - json) : 0;
-        return set_err(err, "repodata: invalid JSON near byte %zu of %zu", at, len);
+        return seterr(err, "repodata: invalid JSON near byte %zu of %zu", at, len);
     }
     int rc = -1;
     while (end && end < json + len && strchr(" \t\r\n", *end))
         end++;
     if (end && end < json + len) {
-        set_err(err, "repodata: trailing data after the JSON at byte %zu",
+        seterr(err, "repodata: trailing data after the JSON at byte %zu",
                 (size_t)(end - json));
         goto out;
     }
     if (!cJSON_IsObject(root)) {
-        set_err(err, "repodata: top level is not an object");
+        seterr(err, "repodata: top level is not an object");
         goto out;
     }
     const cJSON *pkgs = cJSON_GetObjectItemCaseSensitive(root, "packages");
     const cJSON *conda = cJSON_GetObjectItemCaseSensitive(root, "packages.conda");
     if ((pkgs && !cJSON_IsObject(pkgs)) || (conda && !cJSON_IsObject(conda))) {
-        set_err(err, "repodata: 'packages' is not an object");
+        seterr(err, "repodata: 'packages' is not an object");
         goto out;
     }
     if (!pkgs && !conda) {
-        set_err(err, "repodata: no 'packages' (not a repodata.json?)");
+        seterr(err, "repodata: no 'packages' (not a repodata.json?)");
         goto out;
     }
 
@@ -426,7 +411,7 @@ int repodata_load_file(const char *path, const char *const *names,
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
     if (!f)
-        return set_err(err, "cannot open %s: %s", path, strerror(errno));
+        return seterr(err, "cannot open %s: %s", path, strerror(errno));
     size_t cap = 1 << 20, len = 0;
     char *buf = xmalloc(cap);
     for (;;) {
@@ -434,7 +419,7 @@ int repodata_load_file(const char *path, const char *const *names,
             if (cap >= ((size_t)1 << 30)) {
                 fclose(f);
                 free(buf);
-                return set_err(err, "%s: larger than 1 GiB, not a repodata.json", path);
+                return seterr(err, "%s: larger than 1 GiB, not a repodata.json", path);
             }
             cap *= 2;
             buf = xrealloc(buf, cap);
@@ -448,7 +433,7 @@ int repodata_load_file(const char *path, const char *const *names,
     fclose(f);
     if (bad) {
         free(buf);
-        return set_err(err, "cannot read %s", path);
+        return seterr(err, "cannot read %s", path);
     }
     int rc = repodata_parse(buf, len, names, out, err);
     free(buf);

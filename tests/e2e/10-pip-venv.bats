@@ -13,23 +13,7 @@ setup_file() {
     export SHIMS=$BATS_FILE_TMPDIR/shims
     mkdir -p "$SHIMS"
     ln -s "$TORCHSHIM_BUILD/torchshim" "$SHIMS/pip"
-    cat > "$BATS_FILE_TMPDIR/config.ini" <<EOS
-[mirror "local"]
-wheels = $MIRROR_URL/pytorch-wheels/{variant}
-wheels-format = find-links
-pypi = $MIRROR_URL/pypi/simple
-conda = $MIRROR_URL/anaconda/cloud
-conda-channels = pytorch
-; never the real upstream from a test: a closed loopback port
-[mirror "official"]
-wheels = http://127.0.0.1:9/whl/{variant}
-pypi = http://127.0.0.1:9/pypi/simple
-conda = http://127.0.0.1:9
-[use]
-wheels = local
-pypi = local
-conda = local
-EOS
+    ts_local_config "$BATS_FILE_TMPDIR/config.ini"
 }
 
 teardown_file() {

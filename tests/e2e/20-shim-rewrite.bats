@@ -23,20 +23,7 @@ import sys
 open("$T/argv.pip", "wb").write(b"".join(a.encode("utf-8", "surrogateescape") + b"\0" for a in sys.argv))
 EOS
     chmod +x "$T/real/pip"
-    cat > "$T/config.ini" <<EOS
-[mirror "local"]
-wheels = $MIRROR_URL/pytorch-wheels/{variant}
-wheels-format = find-links
-pypi = $MIRROR_URL/pypi/simple
-; never the real upstream from a test: a closed loopback port
-[mirror "official"]
-wheels = http://127.0.0.1:9/whl/{variant}
-pypi = http://127.0.0.1:9/pypi/simple
-conda = http://127.0.0.1:9
-[use]
-wheels = local
-pypi = local
-EOS
+    ts_local_config "$T/config.ini"
     export TORCHSHIM_CONFIG=$T/config.ini
 }
 

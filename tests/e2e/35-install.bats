@@ -24,23 +24,7 @@ open("$T/argv.pip", "wb").write(b"".join(a.encode() + b"\0" for a in sys.argv))
 EOS
     chmod +x "$T/real/pip"
     record_tool "$T/real" conda
-    cat > "$T/config.ini" <<EOS
-[mirror "local"]
-wheels = $MIRROR_URL/pytorch-wheels/{variant}
-wheels-format = find-links
-pypi = $MIRROR_URL/pypi/simple
-conda = $MIRROR_URL/anaconda/cloud
-conda-channels = pytorch
-; never the real upstream from a test: a closed loopback port
-[mirror "official"]
-wheels = http://127.0.0.1:9/whl/{variant}
-pypi = http://127.0.0.1:9/pypi/simple
-conda = http://127.0.0.1:9
-[use]
-wheels = local
-pypi = local
-conda = local
-EOS
+    ts_local_config "$T/config.ini"
     export TORCHSHIM_CONFIG=$T/config.ini
     unset TORCHSHIM_BACKEND CONDA_PREFIX
 }

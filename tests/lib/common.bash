@@ -97,3 +97,27 @@ ts_blackhole_stop() {
     [ -n "${BLACKHOLE_STATE:-}" ] || return 0
     "$TS_LIB/blackhole" stop "$BLACKHOLE_STATE"
 }
+
+# ts_local_config FILE: a torchshim configuration with every role on the
+# loopback mirror (aliyun-style wheels, a PyPI simple index, the pytorch
+# conda channel), and "official" on a closed loopback port, so that no test
+# can ever reach the real upstream.
+ts_local_config() {
+    cat >"$1" <<EOS
+[mirror "local"]
+wheels = $MIRROR_URL/pytorch-wheels/{variant}
+wheels-format = find-links
+pypi = $MIRROR_URL/pypi/simple
+conda = $MIRROR_URL/anaconda/cloud
+conda-channels = pytorch
+; never the real upstream from a test: a closed loopback port
+[mirror "official"]
+wheels = http://127.0.0.1:9/whl/{variant}
+pypi = http://127.0.0.1:9/pypi/simple
+conda = http://127.0.0.1:9
+[use]
+wheels = local
+pypi = local
+conda = local
+EOS
+}

@@ -18,8 +18,6 @@
 #include "testutil.h"
 #include "urlmap.h"
 
-static char home[] = "/tmp/torchshim-test-XXXXXX";
-
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -32,7 +30,7 @@ static void write_file(const char *path, const char *text)
 static void test_presets(void **state)
 {
     (void)state;
-    test_env_reset(home);
+    test_env_reset(test_home);
     struct config c;
     char *err = NULL;
     assert_int_equal(config_load(&c, &err), 0);
@@ -70,9 +68,9 @@ static void test_presets(void **state)
 static void test_user_file_and_env(void **state)
 {
     (void)state;
-    test_env_reset(home);
+    test_env_reset(test_home);
     char path[4200];
-    snprintf(path, sizeof path, "%s/user.ini", home);
+    snprintf(path, sizeof path, "%s/user.ini", test_home);
     write_file(path, "; mine\n[mirror \"corp\"]\nwheels = http://mirror.corp.example/w/{variant}   ; inline\n"
                      "wheels-format = simple\npypi = http://mirror.corp.example/pypi/simple\n"
                      "[mirror \"aliyun\"]\npypi = https://example.invalid/simple\n"
@@ -113,9 +111,9 @@ static void test_bad_files(void **state)
         { "[use\nwheels = aliyun\n", "syntax error" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        test_env_reset(home);
+        test_env_reset(test_home);
         char path[4200];
-        snprintf(path, sizeof path, "%s/bad.ini", home);
+        snprintf(path, sizeof path, "%s/bad.ini", test_home);
         write_file(path, bad[i].text);
         setenv("TORCHSHIM_CONFIG", path, 1);
         struct config c;
@@ -268,21 +266,6 @@ static void test_cmdline(void **state)
     }
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(home) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char *cmd = xasprintf("rm -rf '%s'", home);
-    int r = system(cmd);
-    free(cmd);
-    return r == 0 ? 0 : -1;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,5 +276,5 @@ int main(void)
         cmocka_unit_test(test_urlmap),
         cmocka_unit_test(test_cmdline),
     };
-    return cmocka_run_group_tests_name("config", tests, setup, teardown);
+    return cmocka_run_group_tests_name("config", tests, test_home_setup, test_home_teardown);
 }

@@ -20,8 +20,6 @@
 #define TUNA "https://mirrors.tuna.tsinghua.edu.cn/anaconda"
 #define SUST "https://mirrors.sustech.edu.cn/anaconda-extra/cloud/nvidia"
 
-static char home[] = "/tmp/torchshim-test-XXXXXX";
-
 struct ccase {
     const char *user_ini;  /* extra user config, or NULL */
     const char *in;
@@ -85,10 +83,10 @@ static const struct ccase cases[] = {
 
 static void run_case(const struct ccase *c)
 {
-    test_env_reset(home);
+    test_env_reset(test_home);
     char ini[4200];
     if (c->user_ini) {
-        snprintf(ini, sizeof ini, "%s/user.ini", home);
+        snprintf(ini, sizeof ini, "%s/user.ini", test_home);
         FILE *f = fopen(ini, "w");
         fputs(c->user_ini, f);
         fclose(f);
@@ -128,7 +126,7 @@ static void test_case(void **state)
 static void test_job_fields(void **state)
 {
     (void)state;
-    test_env_reset(home);
+    test_env_reset(test_home);
     struct config cfg;
     char *err = NULL;
     assert_int_equal(config_load(&cfg, &err), 0);
@@ -155,9 +153,9 @@ static void test_job_fields(void **state)
 static void test_spec_file(void **state)
 {
     (void)state;
-    test_env_reset(home);
+    test_env_reset(test_home);
     char path[4200];
-    snprintf(path, sizeof path, "%s/specs.txt", home);
+    snprintf(path, sizeof path, "%s/specs.txt", test_home);
     FILE *f = fopen(path, "w");
     fputs("# deps\nnumpy\npytorch=2.3.1  # the framework\n\n", f);
     fclose(f);
@@ -178,21 +176,6 @@ static void test_spec_file(void **state)
     config_free(&cfg);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(home) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char *cmd = xasprintf("rm -rf '%s'", home);
-    int r = system(cmd);
-    free(cmd);
-    return r == 0 ? 0 : -1;
-}
-
 #define NCASES (sizeof cases / sizeof *cases)
 
 int main(void)
@@ -206,5 +189,5 @@ int main(void)
         snprintf(names[i], sizeof names[i], "conda %s", cases[i].in);
         tests[2 + i] = (struct CMUnitTest){ names[i], test_case, NULL, NULL, (void *)&cases[i] };
     }
-    return _cmocka_run_group_tests("rewrite_conda", tests, NCASES + 2, setup, teardown);
+    return _cmocka_run_group_tests("rewrite_conda", tests, NCASES + 2, test_home_setup, test_home_teardown);
 }

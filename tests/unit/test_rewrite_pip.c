@@ -24,8 +24,6 @@
 #define NJU "https://mirror.nju.edu.cn"
 #define PT "https://download.pytorch.org/whl"
 
-static char home[] = "/tmp/torchshim-test-XXXXXX";
-
 struct rcase {
     const char *mirror;    /* TORCHSHIM_MIRROR or NULL */
     const char *in;        /* pip arguments */
@@ -114,7 +112,7 @@ static const struct rcase cases[] = {
 
 static void run_case(const struct rcase *c)
 {
-    test_env_reset(home);
+    test_env_reset(test_home);
     if (c->mirror)
         setenv("TORCHSHIM_MIRROR", c->mirror, 1);
     struct config cfg;
@@ -151,7 +149,7 @@ static void test_case(void **state)
 static void test_unknown_option_refuses(void **state)
 {
     (void)state;
-    test_env_reset(home);
+    test_env_reset(test_home);
     struct config cfg;
     char *err = NULL;
     assert_int_equal(config_load(&cfg, &err), 0);
@@ -170,7 +168,7 @@ static void test_unknown_option_refuses(void **state)
 static void test_env_index(void **state)
 {
     (void)state;
-    test_env_reset(home);
+    test_env_reset(test_home);
     setenv("PIP_INDEX_URL", PT "/cu118", 1);
     struct config cfg;
     char *err = NULL;
@@ -200,9 +198,9 @@ static void test_user_index_in_env_and_conf(void **state)
     (void)state;
     const char *const setups[] = { "env", "conf" };
     for (size_t s = 0; s < 2; s++) {
-        test_env_reset(home);
+        test_env_reset(test_home);
         char conf[4200];
-        snprintf(conf, sizeof conf, "%s/pip.conf", home);
+        snprintf(conf, sizeof conf, "%s/pip.conf", test_home);
         if (s == 0) {
             setenv("PIP_INDEX_URL", "https://mirrors.ustc.edu.cn/pypi/simple", 1);
         } else {
@@ -249,9 +247,9 @@ static char *slurp(const char *path)
 static void test_requirements_file(void **state)
 {
     (void)state;
-    test_env_reset(home);
+    test_env_reset(test_home);
     char dir[4200], top[4300], nested[4300];
-    snprintf(dir, sizeof dir, "%s/proj", home);
+    snprintf(dir, sizeof dir, "%s/proj", test_home);
     mkdir(dir, 0700);
     snprintf(top, sizeof top, "%s/requirements.txt", dir);
     snprintf(nested, sizeof nested, "%s/base.txt", dir);
@@ -295,23 +293,6 @@ static void test_requirements_file(void **state)
     config_free(&cfg);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    if (!mkdtemp(home))
-        return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char *cmd = xasprintf("rm -rf '%s'", home);
-    int r = system(cmd);
-    free(cmd);
-    return r == 0 ? 0 : -1;
-}
-
 #define NCASES (sizeof cases / sizeof *cases)
 
 int main(void)
@@ -329,5 +310,5 @@ int main(void)
                  cases[i].mirror ? " @" : "", cases[i].mirror ? cases[i].mirror : "");
         tests[4 + i] = (struct CMUnitTest){ names[i], test_case, NULL, NULL, (void *)&cases[i] };
     }
-    return _cmocka_run_group_tests("rewrite_pip", tests, NCASES + 4, setup, teardown);
+    return _cmocka_run_group_tests("rewrite_pip", tests, NCASES + 4, test_home_setup, test_home_teardown);
 }

@@ -2,6 +2,7 @@
 #ifndef TORCHSHIM_TESTUTIL_H
 #define TORCHSHIM_TESTUTIL_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,24 @@ static inline void test_env_reset(const char *home)
     char buf[4096];
     snprintf(buf, sizeof buf, "%s/config", top ? top : ".");
     setenv("TORCHSHIM_DATADIR", buf, 1);
+}
+
+/* A temporary HOME (cache and config live below it) for a test group:
+ * pass these as the group's setup and teardown. */
+static char test_home[] __attribute__((unused)) = "/tmp/torchshim-test-XXXXXX";
+
+static inline int test_home_setup(void **state)
+{
+    (void)state;
+    return mkdtemp(test_home) ? 0 : -1;
+}
+
+static inline int test_home_teardown(void **state)
+{
+    (void)state;
+    char cmd[sizeof test_home + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", test_home);
+    return system(cmd) == 0 ? 0 : -1;
 }
 
 #endif
