@@ -23,6 +23,7 @@
 
 #include "classify.h"
 #include "findtool.h"
+#include "initcmd.h"
 #include "msg.h"
 #include "run.h"
 #include "strv.h"
@@ -181,6 +182,7 @@ static const struct cmd {
     { "install", cmd_install, 0, "install torch, torchvision, torchaudio for this machine" },
     { "resolve", cmd_engine_direct, 0, "print the exact command an install would run" },
     { "cache", cmd_engine_direct, 0, "cache info | cache clean" },
+    { "init", cmd_init, 0, "shell code: eval \"$(torchshim init bash)\" (zsh, fish)" },
     { "version", cmd_version, 0, "print the version" },
     { "help", cmd_help, 0, "this help" },
     { "--version", cmd_version, CMD_HIDDEN, NULL },
