@@ -83,19 +83,39 @@ int findtool_is_self(const char *path, const struct self_id *self)
     return 0;
 }
 
-static int same_dir(const char *a, size_t alen, const char *b)
+/* A directory's identity, taken once; dev 0 / ino 0 when unknown. */
+struct dir_id {
+    const char *path;
+    dev_t dev;
+    ino_t ino;
+};
+
+static void dir_id_init(struct dir_id *d, const char *path)
 {
-    struct stat sa, sb;
-    char buf[PATH_MAX];
-    if (!b || !*b || alen >= sizeof buf)
+    struct stat st;
+    d->path = path && *path ? path : NULL;
+    d->dev = 0;
+    d->ino = 0;
+    if (d->path && stat(d->path, &st) == 0) {
+        d->dev = st.st_dev;
+        d->ino = st.st_ino;
+    }
+}
+
+/* Is the directory DIR (DLEN bytes, not terminated) the one D names? */
+static int is_dir(const struct dir_id *d, const char *dir, size_t dlen)
+{
+    if (!d->path)
         return 0;
-    memcpy(buf, a, alen);
-    buf[alen] = '\0';
-    if (!strcmp(buf, b))
+    if (strlen(d->path) == dlen && !memcmp(d->path, dir, dlen))
         return 1;
-    if (stat(buf, &sa) || stat(b, &sb))
+    char buf[PATH_MAX];
+    struct stat st;
+    if (!d->ino || dlen >= sizeof buf)
         return 0;
-    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    memcpy(buf, dir, dlen);
+    buf[dlen] = '\0';
+    return stat(buf, &st) == 0 && st.st_dev == d->dev && st.st_ino == d->ino;
 }
 
 /* An override variable names the tool: use it as given, but never the shim. */
@@ -144,7 +164,8 @@ int findtool_locate(const char *name, enum tool_mode mode, const struct self_id 
     }
 
     const char *path = getenv("PATH");
-    const char *shimdir = getenv("TORCHSHIM_SHIMDIR");
+    struct dir_id shimdir, invoked;
+    int ids_taken = 0;
     if (!path)
         path = "/usr/local/bin:/usr/bin:/bin";
     size_t nlen = strlen(name);
@@ -156,8 +177,6 @@ int findtool_locate(const char *name, enum tool_mode mode, const struct self_id 
         p = *e ? e + 1 : e;
         if (dlen == 0 || dir[0] != '/')
             continue;  /* "" and relative entries mean the cwd: never trust them */
-        if (same_dir(dir, dlen, shimdir) || same_dir(dir, dlen, invoked_dir))
-            continue;
         char cand[PATH_MAX];
         if (dlen + 1 + nlen + 1 > sizeof cand)
             continue;
@@ -165,7 +184,16 @@ int findtool_locate(const char *name, enum tool_mode mode, const struct self_id 
         cand[dlen] = '/';
         memcpy(cand + dlen + 1, name, nlen + 1);
         struct stat st;
+        /* one stat per PATH entry, as a shell's lookup; the rest only for a
+         * candidate that exists */
         if (stat(cand, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (!ids_taken) {
+            dir_id_init(&shimdir, getenv("TORCHSHIM_SHIMDIR"));
+            dir_id_init(&invoked, invoked_dir);
+            ids_taken = 1;
+        }
+        if (is_dir(&shimdir, dir, dlen) || is_dir(&invoked, dir, dlen))
             continue;
         if (findtool_is_self(cand, self))
             continue;

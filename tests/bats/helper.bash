@@ -16,7 +16,25 @@ setup_shim_env() {
         ln -s "$SHIM" "$T/shims/$n"
     done
     export HOME=$T/home
-    export TORCHSHIM_CONFIG=/dev/null
+    # every mirror a closed loopback port: these tests never leave the machine
+    # (tests/e2e/ serve a real mirror)
+    cat > "$T/offline.ini" <<EOS
+[mirror "nowhere"]
+wheels = http://127.0.0.1:9/pytorch-wheels/{variant}
+wheels-format = find-links
+pypi = http://127.0.0.1:9/pypi/simple
+conda = http://127.0.0.1:9/anaconda/cloud
+conda-channels = pytorch conda-forge
+[mirror "official"]
+wheels = http://127.0.0.1:9/whl/{variant}
+pypi = http://127.0.0.1:9/pypi/simple
+conda = http://127.0.0.1:9
+[use]
+wheels = nowhere
+pypi = nowhere
+conda = nowhere
+EOS
+    export TORCHSHIM_CONFIG=$T/offline.ini
     export TORCHSHIM_CACHE_DIR=$T/cache
     export TORCHSHIM_DATADIR=$TOP/config
     export PIP_CONFIG_FILE=/dev/null
