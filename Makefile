@@ -116,5 +116,7 @@ clean:
 	rm -rf build build-san
 
 .PHONY: all tests check bench install uninstall clean
+# keep test objects: they are not throwaway intermediates
+.SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
