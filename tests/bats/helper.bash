@@ -11,7 +11,7 @@ SHIM=$BUILD/torchshim
 
 setup_shim_env() {
     T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/ts.XXXXXX")
-    mkdir -p "$T/shims" "$T/real" "$T/home" "$T/cache"
+    mkdir -p "$T/shims" "$T/real" "$T/home"   # $T/cache: torchshim makes it, 0700
     for n in pip pip3 pip3.11 conda mamba micromamba; do
         ln -s "$SHIM" "$T/shims/$n"
     done

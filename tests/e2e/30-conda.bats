@@ -190,3 +190,19 @@ LOCAL() { echo "$MIRROR_URL/anaconda/cloud/pytorch"; }
     printf '%s\0' "$T/real/conda" install pytorch cpuonly -c pytorch > "$T/expected"
     cmp "$T/expected" "$T/argv.conda"
 }
+
+@test "torchshim cache info lists what a resolution fetched; cache clean empties it" {
+    CONDA_SUBDIR=linux-64 run conda install pytorch cpuonly python=3.11 -c pytorch
+    [ "$status" -eq 0 ]
+    run "$SHIM" cache info
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"cache: $TORCHSHIM_CACHE_DIR"* ]]
+    [[ "$output" == *"/anaconda/cloud/pytorch/linux-64/repodata.json"* ]]
+    [[ "$output" == *"index"* ]]
+    [ "$(stat -c %a "$TORCHSHIM_CACHE_DIR")" = 700 ]
+    run "$SHIM" cache clean
+    [ "$status" -eq 0 ]
+    [[ "$output" == "removed "* ]]
+    run "$SHIM" cache info
+    [[ "$output" == *"0 index files, 0 compact indexes"* ]]
+}
