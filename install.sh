@@ -33,7 +33,7 @@ cd "$(dirname "$0")"
 # Run: python3-pip, the tool torchshim stands in for (conda is yours to bring).
 APT_BUILD="build-essential pkg-config libcurl4-openssl-dev libarchive-dev libcjson-dev libuv1-dev libinih-dev"
 APT_RUN="python3-pip ca-certificates"
-APT_TEST="libcmocka-dev bats nginx-light python3-venv zstd bzip2 curl hyperfine procps"
+APT_TEST="libcmocka-dev bats nginx-light python3-venv zstd bzip2 curl hyperfine procps zsh fish time"
 
 say() { printf 'install.sh: %s\n' "$*"; }
 
@@ -93,8 +93,16 @@ for n in pip pip3 conda mamba micromamba; do
 done
 
 say "installed $prefix/bin/torchshim and the shims in $shimdir"
-say "add this line to your shell's rc file (~/.bashrc, ~/.zshrc):"
+shell=$(basename "${SHELL:-bash}")
+case $shell in
+    zsh) rc='~/.zshrc'; line="eval \"\$($prefix/bin/torchshim init zsh)\"" ;;
+    fish) rc='~/.config/fish/config.fish'; line="$prefix/bin/torchshim init fish | source" ;;
+    *) rc='~/.bashrc'; line="eval \"\$($prefix/bin/torchshim init bash)\"" ;;
+esac
+say "to use it as pip and conda in your shell, add this line to $rc (after conda's block):"
 echo
-echo "    export TORCHSHIM_SHIMDIR=\"$shimdir\" PATH=\"$shimdir:\$PATH\""
+echo "    $line"
 echo
-say "or run one command through it: $prefix/bin/torchshim pip install torch ..."
+say "for scripts and other shells, put the shim directory first on PATH instead:"
+say "    export TORCHSHIM_SHIMDIR=\"$shimdir\" PATH=\"$shimdir:\$PATH\""
+say "or run one command through it: $prefix/bin/torchshim install   (torchshim help)"

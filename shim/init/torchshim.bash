@@ -75,11 +75,24 @@ function __torchshim_have {
 }
 
 # Wrap conda, mamba and micromamba, keeping a function of theirs that is not
-# ours as __torchshim_orig_<tool>. Keeps $? for the prompt.
+# ours as __torchshim_orig_<tool>. Runs before every prompt, so the usual
+# case costs at most one fork: the tools' functions are all ours (checked
+# against the text `declare -f` prints for them) and PATH is what it was
+# last time (no new command to wrap). Keeps $? for the prompt.
 function __torchshim_wrap {
-    local __ts_status=$? __ts_tool __ts_def
+    local __ts_status=$? __ts_tool __ts_def __ts_check=() __ts_ours=
+    for __ts_tool in conda mamba micromamba; do
+        declare -F "$__ts_tool" >/dev/null || continue
+        __ts_check+=("$__ts_tool")
+        __ts_ours+="${__ts_ours:+$'\n'}$__ts_tool () "$'\n'"{ "$'\n'"    __torchshim_tool $__ts_tool \"\$@\""$'\n'"}"
+    done
+    if [ ${#__ts_check[@]} -eq 0 ] || [ "$(declare -f "${__ts_check[@]}")" = "$__ts_ours" ]; then
+        __ts_check=()
+        [ "${PATH-}" = "${__torchshim_path-}" ] && return "$__ts_status"
+    fi
     for __ts_tool in conda mamba micromamba; do
         if declare -F "$__ts_tool" >/dev/null; then
+            case " ${__ts_check[*]-} " in *" $__ts_tool "*) ;; *) continue ;; esac
             __ts_def=$(declare -f "$__ts_tool")
             case $__ts_def in *"__torchshim_tool $__ts_tool "*) continue ;; esac
             eval "function __torchshim_orig_$__ts_tool ${__ts_def#"$__ts_tool" }"
@@ -89,6 +102,7 @@ function __torchshim_wrap {
         fi
         eval "function $__ts_tool { __torchshim_tool $__ts_tool \"\$@\"; }"
     done
+    __torchshim_path=${PATH-}
     return "$__ts_status"
 }
 
@@ -113,11 +127,14 @@ function __torchshim_uninit {
         PATH=${__ts_path%:}
         unset TORCHSHIM_SHIMDIR
     fi
-    PROMPT_COMMAND=${PROMPT_COMMAND//__torchshim_wrap;/}
-    PROMPT_COMMAND=${PROMPT_COMMAND//__torchshim_wrap/}
-    [ -n "$PROMPT_COMMAND" ] || unset PROMPT_COMMAND
+    if [ -n "${PROMPT_COMMAND-}" ]; then
+        PROMPT_COMMAND=${PROMPT_COMMAND//__torchshim_wrap;/}
+        PROMPT_COMMAND=${PROMPT_COMMAND//__torchshim_wrap/}
+    fi
+    [ -n "${PROMPT_COMMAND[*]-}" ] || unset PROMPT_COMMAND
     unset -f pip pip3 __torchshim_tool __torchshim_reactivate __torchshim_have __torchshim_wrap \
         __torchshim_uninit
+    unset __torchshim_path
 }
 
 if [ -n @SHIMDIR@ ] && [ -d @SHIMDIR@ ]; then

@@ -65,6 +65,7 @@ function __torchshim_reactivate {
 
 # __torchshim_have TOOL: is TOOL a command on PATH, outside the shim directory?
 function __torchshim_have {
+    emulate -L zsh
     local __ts_dir
     for __ts_dir in $path; do
         [[ $__ts_dir == /* && $__ts_dir != ${TORCHSHIM_SHIMDIR-} ]] || continue
@@ -76,7 +77,9 @@ function __torchshim_have {
 # Wrap conda, mamba and micromamba, keeping a function of theirs that is not
 # ours as __torchshim_orig_<tool>. Keeps $? for the prompt.
 function __torchshim_wrap {
-    local __ts_status=$? __ts_tool
+    local __ts_status=$?
+    emulate -L zsh
+    local __ts_tool
     for __ts_tool in conda mamba micromamba; do
         if (( ${+functions[$__ts_tool]} )); then
             [[ $functions[$__ts_tool] == *"__torchshim_tool $__ts_tool "* ]] && continue
@@ -91,6 +94,7 @@ function __torchshim_wrap {
 }
 
 function __torchshim_uninit {
+    emulate -L zsh
     local __ts_tool
     for __ts_tool in conda mamba micromamba; do
         if (( ${+functions[__torchshim_orig_$__ts_tool]} )); then
@@ -109,17 +113,15 @@ function __torchshim_uninit {
         __torchshim_uninit
 }
 
-if [[ -n @SHIMDIR@ && -d @SHIMDIR@ ]]; then
-    export TORCHSHIM_SHIMDIR=@SHIMDIR@
-    (( ${path[(Ie)$TORCHSHIM_SHIMDIR]} )) || path=("$TORCHSHIM_SHIMDIR" $path)
-    export PATH
-fi
-
-(( ${precmd_functions[(Ie)__torchshim_wrap]} )) || precmd_functions+=(__torchshim_wrap)
-
-__torchshim_wrap
-
 () {
+    emulate -L zsh
+    if [[ -n @SHIMDIR@ && -d @SHIMDIR@ ]]; then
+        export TORCHSHIM_SHIMDIR=@SHIMDIR@
+        (( ${path[(Ie)$TORCHSHIM_SHIMDIR]} )) || path=("$TORCHSHIM_SHIMDIR" $path)
+        export PATH
+    fi
+    (( ${precmd_functions[(Ie)__torchshim_wrap]} )) || precmd_functions+=(__torchshim_wrap)
+    __torchshim_wrap
     local n
     for n in pip pip3 conda mamba micromamba; do
         if (( ${+aliases[$n]} )); then
