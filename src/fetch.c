@@ -93,6 +93,7 @@ struct attempt {
     char *out;
     size_t outlen;
     char *werr;
+    double decompress_s;           /* measured on the worker thread */
 };
 
 struct job_state {
@@ -630,6 +631,7 @@ static void job_succeed(struct job_state *js, struct attempt *a)
 
     job->body = a->out;
     job->len = a->outlen;
+    job->decompress_seconds = a->decompress_s;
     a->out = NULL;
     job->url_used = xstrdup(a->url);
     job->http_status = a->status;
@@ -837,11 +839,16 @@ static void work_cb(uv_work_t *w)
         a->out = a->body;
         a->outlen = a->len;
         a->body = NULL;
-    } else if (decompress_as(filter, a->body ? a->body : "", a->len, FETCH_MAX_BODY,
-                             &a->out, &a->outlen, &err) < 0) {
-        a->werr = xasprintf("%s body: %s", decompress_filter_name(filter), err);
-        free(err);
-        return;
+    } else {
+        uint64_t t0 = uv_hrtime();
+        int r = decompress_as(filter, a->body ? a->body : "", a->len, FETCH_MAX_BODY, &a->out,
+                              &a->outlen, &err);
+        a->decompress_s = (double)(uv_hrtime() - t0) / 1e9;
+        if (r < 0) {
+            a->werr = xasprintf("%s body: %s", decompress_filter_name(filter), err);
+            free(err);
+            return;
+        }
     }
     free(a->body);
     a->body = NULL;

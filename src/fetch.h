@@ -84,6 +84,7 @@ struct fetch_job {        /* one logical resource */
     long http_status;                 /* of the answer used, or of the last failure */
     char *error;                      /* why the job failed: every mirror's reason */
     double seconds;                   /* wall time until the job was settled */
+    double decompress_seconds;        /* of that, spent decompressing (thread pool) */
 };
 
 /* Run every job; results are written into jobs[] (earlier results are

@@ -212,7 +212,7 @@ enum resolve_status resolve_conda(struct conda_job *job, const struct conda_targ
 
     enum resolve_status st = RESOLVE_NO_MIRROR;
     struct repodata_index idx = { 0 };
-    double fetch_s = 0, parse_s = 0;
+    double fetch_s = 0, parse_s = 0, decompress_s = 0;
     for (int round = 0; round < 2 && st == RESOLVE_NO_MIRROR; round++) {
         struct strv urls[2] = { STRV_INIT, STRV_INIT };
         const struct site *const *own = owners;
@@ -251,6 +251,8 @@ enum resolve_status resolve_conda(struct conda_job *job, const struct conda_targ
         double t0 = timing_now();
         fetch_run(fj, 2, &o);
         fetch_s += timing_now() - t0;
+        /* the two decompress on worker threads, overlapping the transfers */
+        decompress_s += fj[0].decompress_seconds + fj[1].decompress_seconds;
         if (!fj[0].body) {
             notef("pytorch channel: %s", fj[0].error ? fj[0].error : "no answer");
         } else {
@@ -283,6 +285,7 @@ enum resolve_status resolve_conda(struct conda_job *job, const struct conda_targ
     }
     strv_clear(&roots);
     timing_note("fetch", fetch_s);
+    timing_note("decompress", decompress_s);
     timing_note("parse", parse_s);
     if (st != RESOLVE_OK) {
         notef("no conda mirror answered for the pytorch channel; running the command unchanged");
