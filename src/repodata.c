@@ -3,11 +3,13 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -336,15 +338,90 @@ static int take_record(struct repodata_index *idx, const char *fn, const cJSON *
     return 1;
 }
 
-int repodata_parse(const char *json, size_t len, const char *const *names,
-                   struct repodata_index *out, char **err)
+/* The tree's memory. cJSON allocates one block per node and one per object
+ * key: about 80,000 blocks for the real linux-64 repodata, most of them far
+ * smaller than malloc's minimum chunk. Parsing into a bump arena packs them
+ * (the engine's peak memory is this tree), and the tree is dropped in one
+ * go instead of node by node. cJSON's hooks are process-wide: they are set
+ * only for the parse. */
+struct tree_arena {
+    struct tree_chunk *chunks;
+};
+struct tree_chunk {
+    struct tree_chunk *next;
+    size_t used, cap;
+    _Alignas(max_align_t) char data[];
+};
+static struct tree_arena *tree_arena_now;
+
+static void *tree_alloc(size_t n)
+{
+    struct tree_arena *a = tree_arena_now;
+    n = (n + _Alignof(max_align_t) - 1) & ~(size_t)(_Alignof(max_align_t) - 1);
+    struct tree_chunk *c = a->chunks;
+    if (!c || c->cap - c->used < n) {
+        /* a record's tree is a few KB; the whole-document fallback just
+         * takes more chunks */
+        size_t cap = n > ((size_t)64 << 10) ? n : (size_t)64 << 10;
+        c = malloc(sizeof *c + cap);
+        if (!c)
+            return NULL;  /* cJSON reports the parse as failed */
+        c->next = a->chunks;
+        c->used = 0;
+        c->cap = cap;
+        a->chunks = c;
+    }
+    void *p = c->data + c->used;
+    c->used += n;
+    return p;
+}
+
+static void tree_free(void *p)
+{
+    (void)p;  /* the arena goes at once */
+}
+
+/* Keep the first chunk for the next tree; free the rest. */
+static void tree_arena_reset(struct tree_arena *a)
+{
+    struct tree_chunk *keep = NULL;
+    for (struct tree_chunk *c = a->chunks, *next; c; c = next) {
+        next = c->next;
+        if (!next) {
+            keep = c;  /* the oldest: a record's tree fits it */
+            keep->used = 0;
+        } else {
+            free(c);
+        }
+    }
+    a->chunks = keep;
+}
+
+static void tree_arena_drop(struct tree_arena *a)
+{
+    for (struct tree_chunk *c = a->chunks, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    a->chunks = NULL;
+}
+
+/* The whole document as one cJSON tree: the fallback of repodata_parse, and
+ * where its precise error messages come from. */
+int repodata_parse_tree(const char *json, size_t len, const char *const *names,
+                       struct repodata_index *out, char **err)
 {
     memset(out, 0, sizeof *out);
-    if (!json)
-        return seterr(err, "repodata: no data");
     const char *end = NULL;
+    struct tree_arena tree = { NULL };
+    cJSON_Hooks hooks = { tree_alloc, tree_free };
+    tree_arena_now = &tree;
+    cJSON_InitHooks(&hooks);
     cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    cJSON_InitHooks(NULL);
+    tree_arena_now = NULL;
     if (!root) {
+        tree_arena_drop(&tree);
         size_t at = end && end >= json && end <= json + len ? (size_t)(end - json) : 0;
         return seterr(err, "repodata: invalid JSON near byte %zu of %zu", at, len);
     }
@@ -401,8 +478,210 @@ int repodata_parse(const char *json, size_t len, const char *const *names,
               out->skipped == 1 ? "" : "s", first_fn, first_why);
     rc = 0;
 out:
-    cJSON_Delete(root);
+    tree_arena_drop(&tree);  /* the whole cJSON tree */
     return rc;
+}
+
+/* ---- one record at a time ------------------------------------------------
+ * The real linux-64 repodata is 1.7 MB of text and about 80,000 cJSON nodes
+ * as one tree: most of the engine's peak memory. Instead, one pass over the
+ * text finds each record of "packages" / "packages.conda" and hands just that
+ * record to cJSON_ParseWithLengthOpts; its fields are copied out (take_record,
+ * as in repodata_parse_tree) and its small tree dropped before the next. The scanner
+ * only checks JSON's structure; anything it does not expect sends the whole
+ * document to repodata_parse_tree, which says precisely what is wrong. */
+
+#define SCAN_DEPTH 64
+
+static const char *scan_ws(const char *p, const char *e)
+{
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* P at '"': the end of the string, or NULL. *escaped says it had escapes. */
+static const char *scan_string(const char *p, const char *e, int *escaped)
+{
+    *escaped = 0;
+    for (p++; p < e; p++) {
+        if (*p == '"')
+            return p + 1;
+        if ((unsigned char)*p < 0x20)
+            return NULL;
+        if (*p == '\\') {
+            *escaped = 1;
+            if (++p >= e)
+                return NULL;
+        }
+    }
+    return NULL;
+}
+
+static const char *scan_value(const char *p, const char *e, int depth)
+{
+    int esc;
+    p = scan_ws(p, e);
+    if (p >= e || depth > SCAN_DEPTH)
+        return NULL;
+    if (*p == '"')
+        return scan_string(p, e, &esc);
+    if (*p == '{' || *p == '[') {
+        char close = *p == '{' ? '}' : ']';
+        p = scan_ws(p + 1, e);
+        if (p < e && *p == close)
+            return p + 1;
+        for (;;) {
+            if (close == '}') {
+                if (p >= e || *p != '"' || !(p = scan_string(p, e, &esc)))
+                    return NULL;
+                p = scan_ws(p, e);
+                if (p >= e || *p++ != ':')
+                    return NULL;
+            }
+            if (!(p = scan_value(p, e, depth + 1)))
+                return NULL;
+            p = scan_ws(p, e);
+            if (p < e && *p == ',') {
+                p = scan_ws(p + 1, e);
+                continue;
+            }
+            return p < e && *p == close ? p + 1 : NULL;
+        }
+    }
+    /* number, true, false, null: cJSON checks them when it parses a record */
+    const char *start = p;
+    while (p < e && (isalnum((unsigned char)*p) || *p == '-' || *p == '+' || *p == '.'))
+        p++;
+    return p > start ? p : NULL;
+}
+
+/* Parse one record's text with cJSON and take it. -1: scanning went wrong. */
+static int stream_record(struct repodata_index *out, struct tree_arena *tree, const char *fn,
+                         size_t fnlen, const char *rec, size_t reclen,
+                         const char *const *names, const char **first_fn, const char **first_why)
+{
+    char fnbuf[512];
+    if (fnlen >= sizeof fnbuf)
+        return -1;
+    memcpy(fnbuf, fn, fnlen);
+    fnbuf[fnlen] = '\0';
+    cJSON_Hooks hooks = { tree_alloc, tree_free };
+    tree_arena_now = tree;
+    cJSON_InitHooks(&hooks);
+    const char *end = NULL;
+    cJSON *r = cJSON_ParseWithLengthOpts(rec, reclen, &end, 0);
+    cJSON_InitHooks(NULL);
+    tree_arena_now = NULL;
+    const char *why = NULL;
+    if (!r || take_record(out, fnbuf, r, names, &why) < 0) {
+        if (!r)
+            why = "record is not valid JSON";
+        if (!out->skipped++) {
+            /* the message outlives this buffer: keep it in the index */
+            *first_fn = intern(out->arena, fnbuf);
+            *first_why = why;
+        }
+    }
+    tree_arena_reset(tree);
+    return 0;
+}
+
+/* 0 and a filled index, or 1: use repodata_parse_tree. */
+static int parse_streaming(const char *json, size_t len, const char *const *names,
+                           struct repodata_index *out)
+{
+    const char *p = json, *e = json + len, *first_fn = NULL, *first_why = NULL;
+    struct tree_arena tree = { NULL };
+    int esc, packages = 0;
+    memset(out, 0, sizeof *out);
+    out->arena = arena_new();
+    p = scan_ws(p, e);
+    if (p >= e || *p++ != '{')
+        goto whole;
+    for (p = scan_ws(p, e); p < e && *p != '}';) {
+        const char *k = p;
+        if (*p != '"' || !(p = scan_string(p, e, &esc)) || esc)
+            goto whole;
+        size_t klen = (size_t)(p - k) - 2;
+        p = scan_ws(p, e);
+        if (p >= e || *p++ != ':')
+            goto whole;
+        p = scan_ws(p, e);
+        int is_pkgs = (klen == 8 && !memcmp(k + 1, "packages", 8)) ||
+                      (klen == 14 && !memcmp(k + 1, "packages.conda", 14));
+        if (is_pkgs) {
+            if (p >= e || *p != '{')
+                goto whole;
+            packages = 1;
+            for (p = scan_ws(p + 1, e); p < e && *p != '}';) {
+                const char *fn = p;
+                if (*p != '"' || !(p = scan_string(p, e, &esc)) || esc)
+                    goto whole;
+                size_t fnlen = (size_t)(p - fn) - 2;
+                p = scan_ws(p, e);
+                if (p >= e || *p++ != ':')
+                    goto whole;
+                const char *rec = scan_ws(p, e);
+                if (!(p = scan_value(rec, e, 1)))
+                    goto whole;
+                if (stream_record(out, &tree, fn + 1, fnlen, rec, (size_t)(p - rec), names,
+                                  &first_fn, &first_why))
+                    goto whole;
+                p = scan_ws(p, e);
+                if (p < e && *p == ',')
+                    p = scan_ws(p + 1, e);
+                else if (p >= e || *p != '}')
+                    goto whole;
+            }
+            if (p >= e)
+                goto whole;
+            p++;
+        } else {
+            const char *v = p;
+            if (!(p = scan_value(v, e, 1)))
+                goto whole;
+            if (klen == 4 && !memcmp(k + 1, "info", 4)) {
+                cJSON *info = cJSON_ParseWithLengthOpts(v, (size_t)(p - v), NULL, 0);
+                const cJSON *sd = cJSON_GetObjectItemCaseSensitive(info, "subdir");
+                if (cJSON_IsString(sd) && sd->valuestring && *sd->valuestring)
+                    out->subdir = intern(out->arena, sd->valuestring);
+                cJSON_Delete(info);
+            }
+        }
+        p = scan_ws(p, e);
+        if (p < e && *p == ',')
+            p = scan_ws(p + 1, e);
+        else if (p >= e || *p != '}')
+            goto whole;
+    }
+    if (p >= e || !packages || scan_ws(p + 1, e) != e)
+        goto whole;
+    tree_arena_drop(&tree);
+    /* records without their own subdir take info's, wherever info was */
+    for (size_t i = 0; i < out->n; i++)
+        if (!out->recs[i].subdir)
+            out->recs[i].subdir = out->subdir;
+    if (out->skipped)
+        warnf("repodata%s%s: skipped %zu malformed record%s (first: %s: %s)",
+              out->subdir ? " " : "", out->subdir ? out->subdir : "", out->skipped,
+              out->skipped == 1 ? "" : "s", first_fn, first_why);
+    return 0;
+whole:
+    tree_arena_drop(&tree);
+    repodata_index_free(out);
+    return 1;
+}
+
+int repodata_parse(const char *json, size_t len, const char *const *names,
+                   struct repodata_index *out, char **err)
+{
+    memset(out, 0, sizeof *out);
+    if (!json)
+        return seterr(err, "repodata: no data");
+    if (parse_streaming(json, len, names, out) == 0)
+        return 0;
+    return repodata_parse_tree(json, len, names, out, err);
 }
 
 int repodata_load_file(const char *path, const char *const *names,

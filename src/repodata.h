@@ -71,6 +71,12 @@ extern const char *const repodata_default_names[];
 
 int repodata_parse(const char *json, size_t len, const char *const *names,
                    struct repodata_index *out, char **err);
+/* The same through one cJSON tree of the whole document. repodata_parse
+ * reads record by record (one small tree at a time: the engine's peak memory)
+ * and falls back to this for anything its scanner does not expect; the
+ * results are the same. */
+int repodata_parse_tree(const char *json, size_t len, const char *const *names,
+                        struct repodata_index *out, char **err);
 int repodata_load_file(const char *path, const char *const *names,
                        struct repodata_index *out, char **err);
 
