@@ -18,7 +18,7 @@ trip MS and unlimited bandwidth:
 
 So one request on a fresh connection answers after two round trips, and on
 a kept-alive connection after one, as over a real link of that latency.
-Runs until killed (SIGTERM/SIGINT)."""
+Runs until SIGTERM."""
 
 import argparse
 import asyncio
@@ -98,10 +98,12 @@ async def main():
         f.write("%d\n" % port)
     os.replace(tmp, args.port_file)
 
-    stop = asyncio.get_running_loop().create_future()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(
-            sig, lambda: stop.done() or stop.set_result(None))
+    # SIGTERM ends it (bench/run.sh's clean-up sends it). SIGINT is left as
+    # the shell set it: ignored in a background job, so a Ctrl-C reaches
+    # run.sh, which then stops the proxy itself.
+    loop = asyncio.get_running_loop()
+    stop = loop.create_future()
+    loop.add_signal_handler(signal.SIGTERM, lambda: stop.done() or stop.set_result(None))
     async with server:
         await stop
     return 0

@@ -7,18 +7,22 @@ RESULTS_DIR is what bench/run.sh collected:
 
   facts           key=value lines (the machine, the command, each row's
                   status, counts; see run.sh)
-  r1.json         hyperfine: [shim passthrough, bare-exec]
-  r2.json         hyperfine: [shim -> stub, stub alone]
-  r3.json         hyperfine: [torchshim resolve, cold cache]
-  r3-phase.*.err  stderr of the TORCHSHIM_TIMING=1 runs ("timing: k=v ms")
-  r4.json         hyperfine: [torchshim resolve, cold cache, slow link]
-  r4-one.json     hyperfine: [curl, one transfer on a fresh connection]
+  r1.K.json       hyperfine rounds: shim (passthrough), bare-exec
+  r2.K.json       hyperfine rounds: shim-to-stub, stub (alone)
+  r2-load.json    hyperfine: engine-start (the engine with no arguments)
+  r3.json         hyperfine: resolve (cold cache)
+  r3-phase.*.err  stderr of row 3's TORCHSHIM_TIMING=1 runs ("timing: k=v ms")
+  r4-phase.*.err  the same for row 4
+  r4.json         hyperfine: resolve-slow (cold cache, slow link)
+  r4-one.json     hyperfine: one-transfer (curl through the slow link)
+  r4-direct.json  hyperfine: one-transfer-direct (curl to the loopback mirror)
   r5-rss.*        /usr/bin/time -f %M outputs (KiB)
 
 Prints the report (Markdown: machine, command, ONE table, notes) on stdout;
 with --readme, also puts it between the markers
 "<!-- bench:begin -->" and "<!-- bench:end -->" of that file.
-Every figure is a median of hyperfine's runs unless said otherwise."""
+Every figure is a median of hyperfine's runs (of all rounds) unless said
+otherwise."""
 
 import glob
 import json
@@ -50,13 +54,29 @@ def read_facts(d):
     return facts
 
 
-def hf(d, name):
-    """The results of a hyperfine JSON export, [] when absent."""
-    try:
-        with open(os.path.join(d, name)) as f:
-            return json.load(f)["results"]
-    except (OSError, ValueError, KeyError):
-        return []
+def hf(d, name, *commands):
+    """The timings of COMMANDS (hyperfine -n names) from NAME.json, or from
+    the rounds NAME.1.json, NAME.2.json ... merged: a list of
+    {"times": [seconds...], "median": seconds} in the order asked, or []
+    when any of them is missing."""
+    paths = [os.path.join(d, name + ".json")]
+    paths += sorted(glob.glob(os.path.join(d, glob.escape(name) + ".[0-9]*.json")))
+    seen = {}
+    for path in paths:
+        try:
+            with open(path) as f:
+                results = json.load(f)["results"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        for r in results:
+            seen.setdefault(r.get("command"), []).extend(r.get("times") or [])
+    out = []
+    for c in commands:
+        times = seen.get(c)
+        if not times:
+            return []
+        out.append({"times": times, "median": statistics.median(times)})
+    return out
 
 
 def med(result):
@@ -73,17 +93,17 @@ def ms(seconds):
 
 
 def runs(result):
-    return len(result.get("times") or [])
+    return len(result["times"])
 
 
 def goal(ok):
     return "met" if ok else "MISSED"
 
 
-def phases(d):
-    """Median per phase over the timing runs: {phase: seconds}."""
+def phases(d, prefix):
+    """Median per phase over the timing runs PREFIX.*.err: {phase: seconds}."""
     seen = {}
-    for path in sorted(glob.glob(os.path.join(d, "r3-phase.*.err"))):
+    for path in sorted(glob.glob(os.path.join(d, glob.escape(prefix) + ".*.err"))):
         per_run = {}
         with open(path, errors="replace") as f:
             for line in f:
@@ -111,8 +131,8 @@ def rss_kib(d):
 
 
 def row1(d, facts, rows, notes):
-    r = hf(d, "r1.json")
-    if len(r) != 2:
+    r = hf(d, "r1", "shim", "bare-exec")
+    if len(r) != 2 or "r1_status" in facts:
         rows.append(["1", "passthrough", "not measured", "", "", "<= %.1fx" % GOAL_RATIO_PASSTHROUGH,
                      "n/a: " + facts.get("r1_status", "no result")])
         return None
@@ -123,13 +143,15 @@ def row1(d, facts, rows, notes):
                  ms(med(shim)), "bare-exec: " + ms(med(bare)),
                  "%.2fx" % ratio, "<= %.1fx" % GOAL_RATIO_PASSTHROUGH,
                  goal(ratio <= GOAL_RATIO_PASSTHROUGH)])
-    notes.append("Row 1: %d runs each after %s warm-up runs (hyperfine -N); the no-op tool is %s."
-                 % (runs(shim), facts.get("r1_warmup", "?"), facts.get("r1_tool_link", "?")))
+    notes.append("Row 1: %d runs each, in %s rounds of hyperfine -N with the order swapped "
+                 "every round, after %s warm-up runs; the no-op tool is %s."
+                 % (runs(shim), facts.get("r1_rounds", "?"), facts.get("r1_warmup", "?"),
+                    facts.get("r1_tool_link", "?")))
     return med(shim)
 
 
 def row2(d, facts, rows, notes, base):
-    r = hf(d, "r2.json")
+    r = hf(d, "r2", "shim-to-stub", "stub")
     what = "intercepted: `pip install torch --index-url https://download.pytorch.org/whl/cu121`, warm cache, start to exec of the stub pip"
     check = facts.get("r2_check", "no result")
     if len(r) != 2:
@@ -144,19 +166,27 @@ def row2(d, facts, rows, notes, base):
         status = "FAILED: " + check
     rows.append(["2", what, measured, "row 1: " + (ms(base) if base else "n/a"), ratio,
                  "<= %.0f ms" % GOAL_WARM_MS, status])
-    notes.append("Row 2: %d runs each; the stub (`#!/usr/bin/python3`, records its argv and "
+    load = hf(d, "r2-load", "engine-start")
+    load_text = ""
+    if load:
+        load_text = ("; the engine's start alone (`torchshim-engine` with no arguments: loading "
+                     "its %s shared libraries) takes %s" % (facts.get("engine_libs", "?"),
+                                                            ms(med(load[0]))))
+    notes.append("Row 2: %d runs each, in %s rounds; the stub (`#!/usr/bin/python3`, records its argv and "
                  "exits) is timed alone in the same hyperfine run and subtracted; the "
-                 "recorded command was `%s`." % (runs(full), facts.get("r2_recorded", "?")))
+                 "recorded command was `%s`; requests to the mirror during the timed runs: %s%s."
+                 % (runs(full), facts.get("r2_rounds", "?"), facts.get("r2_recorded", "?"), facts.get("r2_requests", "?"),
+                    load_text))
 
 
 def row3(d, facts, rows, notes, base):
     what = "conda resolution, cold cache: `%s`" % facts.get("r3_cmd", "torchshim resolve ...")
-    r = hf(d, "r3.json")
+    r = hf(d, "r3", "resolve")
     if facts.get("r3_status", "") != "ok" or len(r) != 1:
         rows.append(["3", what, facts.get("r3_status", "not measured"), "", "", "", ""])
         return None
     t = med(r[0])
-    ph = phases(d)
+    ph = phases(d, "r3-phase")
     parts = ", ".join("%s %s" % (p, ms(ph[p]) if p in ph else "n/a") for p in PHASES)
     extra = [k for k in ph if k not in PHASES]
     if extra:
@@ -171,47 +201,63 @@ def row3(d, facts, rows, notes, base):
     return t
 
 
-def row4(d, facts, rows, notes, local):
+def row4(d, facts, rows, notes, local, local_fetch):
+    """Latency added by the slow link: row 4 minus row 3 (the same work on
+    loopback), against what one transfer on a fresh connection gains from
+    the same link (curl through it minus curl directly) and N of those."""
     mode = facts.get("r4_mode", "skipped")
     rtt = float(facts.get("r4_rtt_ms", "200"))
     what = "the same against a mirror %d ms of round trip away" % rtt
-    goal_text = "about one set of round trips, not their sum"
-    r, one = hf(d, "r4.json"), hf(d, "r4-one.json")
-    if mode == "skipped" or len(r) != 1 or len(one) != 1:
+    goal_text = "added latency about one set of round trips, not their sum"
+    r = hf(d, "r4", "resolve-slow")
+    one = hf(d, "r4-one", "one-transfer")
+    direct = hf(d, "r4-direct", "one-transfer-direct")
+    if mode == "skipped" or not r or not one or not direct or not local:
         rows.append(["4", what, "skipped", "", "", goal_text,
-                     "n/a: " + facts.get("r4_note", "no result")])
+                     "n/a: " + (facts.get("r4_note", "no result") if mode == "skipped"
+                                else "needs rows 3 and 4 measured")])
         return
     t = med(r[0])
-    t1 = med(one[0])
+    # What the link added: from the engine's own fetch phase when it reports
+    # one (it leaves out process start, parsing and selection, whose time
+    # varies with the machine's load between rows), else from the totals.
+    fetch_slow = phases(d, "r4-phase").get("fetch")
+    if fetch_slow is not None and local_fetch is not None:
+        added = fetch_slow - local_fetch
+        added_how = "fetch phase %s, on loopback %s: %s added" % (ms(fetch_slow), ms(local_fetch),
+                                                                  ms(added))
+    else:
+        added = t - local
+        added_how = "row 3 + %s added" % ms(added)
+    one_set = med(one[0]) - med(direct[0])
     try:
-        n = float(facts.get("r4_requests", "0"))
+        n = int(round(float(facts.get("r4_requests", "0"))))
     except ValueError:
-        n = 0.0
-    nint = int(round(n))
-    seq = nint * t1
-    if nint >= 2:
-        status = goal(t < (t1 + seq) / 2.0)
-        ratio = "%.2fx the sum" % (t / seq)
+        n = 0
+    seq = n * one_set
+    if n >= 2:
+        status = goal(added < (one_set + seq) / 2.0)
+        ratio = "%.2fx the sum" % (added / seq)
     else:
         status = "n/a: %s transfer(s) per run, nothing to overlap" % facts.get("r4_requests", "?")
         ratio = ""
-    rows.append(["4", what + (" (%s)" % mode),
-                 "%s for %s transfers" % (ms(t), facts.get("r4_requests", "?")),
-                 "sequential: %d x %s = %s; one set: %s" % (nint, ms(t1), ms(seq), ms(t1)),
-                 ratio, goal_text + " (< (one + sum) / 2)", status])
+    rows.append(["4", "%s (%s), %s transfers" % (what, mode, facts.get("r4_requests", "?")),
+                 "%s in all; %s" % (ms(t), added_how),
+                 "one set: %s; %d one after another: %s" % (ms(one_set), n, ms(seq)),
+                 ratio, goal_text + " (added < (one + sum) / 2)", status])
     if mode == "netem":
         how = ("nginx and the client in a network namespace whose loopback has "
-               "`tc qdisc ... netem delay %g ms`" % (rtt / 2))
+               "`tc qdisc add dev lo root netem delay %g ms`" % (rtt / 2))
     else:
         how = ("netem was not available (%s), so the latency is emulated by bench/delay-proxy.py: "
                "%g ms each way per chunk, plus one round trip before a new connection's first "
                "bytes (the TCP handshake)" % (facts.get("r4_note", "?"), rtt / 2))
-    notes.append("Row 4: %d runs, cold cache; %s. One set = one transfer on a fresh connection "
-                 "(`curl`, median of %d); transfers counted in the mirror's access log (%s per "
-                 "run); the engine's own fetch phase took %s%s." %
-                 (runs(r[0]), how, runs(one[0]), facts.get("r4_requests", "?"),
-                  facts.get("r4_fetch_ms", "?") + " ms",
-                  "; the local work of row 3 is %s of the total" % ms(local) if local else ""))
+    notes.append("Row 4: %d runs, cold cache; %s. One set = what the link adds to one transfer on "
+                 "a fresh connection: `curl` through it (%s) minus `curl` to the loopback mirror "
+                 "(%s), medians of %d; transfers counted in the mirror's access log; the fetch "
+                 "phases are medians of %s TORCHSHIM_TIMING=1 runs here and row 3's on loopback." %
+                 (runs(r[0]), how, ms(med(one[0])), ms(med(direct[0])), runs(one[0]),
+                  facts.get("r4_phase_runs", "?")))
 
 
 def row5(d, facts, rows, notes):
@@ -226,8 +272,11 @@ def row5(d, facts, rows, notes):
                  % (peak, len(vals), statistics.median(vals) / 1024.0),
                  "", "%.2fx goal" % (peak / GOAL_RSS_MB), "<= %.0f MB" % GOAL_RSS_MB,
                  goal(peak <= GOAL_RSS_MB)])
-    notes.append("Row 5: `/usr/bin/time -f %M` around `torchshim resolve` (the front end "
-                 "execs the engine in the same process), cold cache, MB = 1024 KiB.")
+    idle = facts.get("r5_idle_kib", "")
+    notes.append("Row 5: `/usr/bin/time -f %%M` around `torchshim resolve` (the front end "
+                 "execs the engine in the same process), cold cache, MB = 1024 KiB%s."
+                 % ("; the engine doing nothing (no arguments) peaks at %.1f MB"
+                    % (int(idle) / 1024.0) if idle.isdigit() else ""))
 
 
 def table(header, rows):
@@ -244,11 +293,12 @@ def report(d):
     base = row1(d, facts, rows, notes)
     row2(d, facts, rows, notes, base)
     local = row3(d, facts, rows, notes, base)
-    row4(d, facts, rows, notes, local)
+    row4(d, facts, rows, notes, local, phases(d, "r3-phase").get("fetch"))
     row5(d, facts, rows, notes)
     out = [
-        "machine: %s x %s, %s (nproc %s)" % (facts.get("nproc", "?"), facts.get("cpu", "?"),
-                                             facts.get("kernel", "?"), facts.get("nproc", "?")),
+        "machine: %s, nproc %s, %s (load average %s at the start)"
+        % (facts.get("cpu", "?"), facts.get("nproc", "?"), facts.get("kernel", "?"),
+           facts.get("loadavg", "?")),
         "command: `%s`" % facts.get("command", "?"),
         "date: %s, torchshim %s" % (facts.get("date", "?"), facts.get("version", "?")),
         "",

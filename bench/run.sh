@@ -34,6 +34,7 @@
 # Everything it starts (nginx, the delay proxy, the namespace, temp dirs) is
 # removed on exit, Ctrl-C included. Progress goes to stderr, the table to
 # stdout. Exit status 0 when the table was printed (missed goals included).
+
 # Subshells export per-row variables on purpose:
 # shellcheck disable=SC2030,SC2031
 set -u
@@ -51,12 +52,12 @@ die() { say "$*"; exit 1; }
 
 quick=${BENCH_QUICK:-0}
 if [ "$quick" = 1 ]; then
-    R1_WARMUP=10 R1_RUNS=100 R2_WARMUP=2 R2_RUNS=10 R3_WARMUP=1 R3_RUNS=5 R3_PHASE_RUNS=3
+    R1_WARMUP=10 R1_RUNS=100 R1_ROUNDS=2 R2_WARMUP=2 R2_RUNS=10 R2_ROUNDS=2 R3_WARMUP=1 R3_RUNS=5 R3_PHASE_RUNS=3
     R4_WARMUP=1 R4_RUNS=3 R4_ONE_RUNS=3 R4_PHASE_RUNS=1
     update_readme=${BENCH_UPDATE_README:-0}
 else
-    R1_WARMUP=50 R1_RUNS=1000 R2_WARMUP=5 R2_RUNS=100 R3_WARMUP=3 R3_RUNS=30 R3_PHASE_RUNS=10
-    R4_WARMUP=1 R4_RUNS=10 R4_ONE_RUNS=10 R4_PHASE_RUNS=3
+    R1_WARMUP=50 R1_RUNS=1000 R1_ROUNDS=10 R2_WARMUP=8 R2_RUNS=100 R2_ROUNDS=4 R3_WARMUP=3 R3_RUNS=30 R3_PHASE_RUNS=10
+    R4_WARMUP=1 R4_RUNS=10 R4_ONE_RUNS=10 R4_PHASE_RUNS=5
     update_readme=${BENCH_UPDATE_README:-1}
 fi
 RTT_MS=200
@@ -124,6 +125,22 @@ hf() {
     return 1
 }
 
+# hf_pair NAME ROUNDS N1 C1 N2 C2 HYPERFINE-OPTIONS...: compare two commands
+# in ROUNDS hyperfine runs (results/NAME.K.json), swapping their order every
+# round, so that a change in the machine's load during the bench falls on
+# both alike; report.py merges the rounds by command name.
+hf_pair() {
+    local name=$1 rounds=$2 n1=$3 c1=$4 n2=$5 c2=$6 k
+    shift 6
+    for ((k = 1; k <= rounds; k++)); do
+        if ((k % 2)); then
+            hf "$name.$k" "$@" -n "$n1" "$c1" -n "$n2" "$c2" || return 1
+        else
+            hf "$name.$k" "$@" -n "$n2" "$c2" -n "$n1" "$c1" || return 1
+        fi
+    done
+}
+
 # A clean environment: nothing of the caller's may steer the shim.
 for v in $(compgen -e); do
     case $v in
@@ -139,6 +156,7 @@ cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/nu
 fact nproc "$(nproc 2>/dev/null || echo '?')"
 fact cpu "${cpu:-unknown CPU}"
 fact kernel "$(uname -s) $(uname -r) $(uname -m)"
+fact loadavg "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 fact date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 fact version "$("$front" version 2>/dev/null | sed 's/^torchshim //')"
 if [ -n "${MAKELEVEL:-}" ]; then
@@ -193,17 +211,20 @@ export TORCHSHIM_CONFIG=$tmp/local.ini
 r1_args=(install requests)
 fact r1_args "${r1_args[*]}"
 fact r1_warmup "$R1_WARMUP"
+fact r1_rounds "$R1_ROUNDS"
+fact r2_rounds "$R2_ROUNDS"
 r1_path=$tmp/shimbin:$tmp/realbin:$PATH
 got=$(PATH=$r1_path TORCHSHIM_DRY_RUN=1 "$tmp/shimbin/pip" "${r1_args[@]}" 2>&1)
 if [ "$got" != "$(q "$tmp/realbin/pip" "${r1_args[@]}")" ] &&
     [ "$got" != "$tmp/realbin/pip ${r1_args[*]}" ]; then
     fact r1_status "the shim would not pass through to the no-op tool: $got"
 else
-    say "row 1: passthrough ($R1_RUNS runs x 2)"
+    say "row 1: passthrough ($R1_RUNS runs x 2, in $R1_ROUNDS rounds)"
     ( export PATH="$r1_path"
-      hf r1 --warmup "$R1_WARMUP" --runs "$R1_RUNS" \
-        -n shim "$(q "$tmp/shimbin/pip" "${r1_args[@]}")" \
-        -n bare-exec "$(q "$tmp/bin/bare-exec" "$tmp/realbin/pip" "${r1_args[@]}")" ) ||
+      hf_pair r1 "$R1_ROUNDS" \
+        shim "$(q "$tmp/shimbin/pip" "${r1_args[@]}")" \
+        bare-exec "$(q "$tmp/bin/bare-exec" "$tmp/realbin/pip" "${r1_args[@]}")" \
+        --warmup "$((R1_WARMUP / R1_ROUNDS))" --runs "$((R1_RUNS / R1_ROUNDS))" ) ||
         fact r1_status "hyperfine failed"
 fi
 
@@ -234,13 +255,19 @@ case $recorded in
     *) fact r2_check "the command was not rewritten to pinned mirror sources" ;;
 esac
 if grep -q '^r2_check=ok$' "$res/facts"; then
-    say "row 2: intercepted pip install, warm cache ($R2_RUNS runs x 2)"
+    say "row 2: intercepted pip install, warm cache ($R2_RUNS runs x 2, in $R2_ROUNDS rounds)"
     before=$(wc -l <"$state/access.log")
     ( export "${r2_env[@]}"
-      hf r2 --warmup "$R2_WARMUP" --runs "$R2_RUNS" \
-        -n shim-to-stub "$(q "$tmp/shimbin/pip" "${r2_args[@]}")" \
-        -n stub "$(q "$tmp/stubbin/pip" "${r2_args[@]}")" ) || fact r2_check "hyperfine failed"
+      hf_pair r2 "$R2_ROUNDS" \
+        shim-to-stub "$(q "$tmp/shimbin/pip" "${r2_args[@]}")" \
+        stub "$(q "$tmp/stubbin/pip" "${r2_args[@]}")" \
+        --warmup "$((R2_WARMUP / R2_ROUNDS))" --runs "$((R2_RUNS / R2_ROUNDS))" ) ||
+        fact r2_check "hyperfine failed"
     fact r2_requests "$(( $(wc -l <"$state/access.log") - before ))"
+    # what the engine's start alone costs: no arguments, it loads its shared
+    # libraries, says it is run by torchshim and exits 2
+    hf r2-load -i --warmup "$R2_WARMUP" --runs "$R2_RUNS" -n engine-start "$(q "$engine")" || true
+    fact engine_libs "$(ldd "$engine" 2>/dev/null | grep -c '=>')"
 fi
 
 # ---- rows 3 and 5: conda resolution, cold cache; peak RSS --------------------------
@@ -270,6 +297,10 @@ if [ "$rc" -eq 0 ] && resolve_ok "$tmp/r3.out"; then
         timer=/usr/bin/time
     else
         fact r5_status "/usr/bin/time (GNU time, Debian package time) not available"
+    fi
+    if [ -n "$timer" ]; then
+        "$timer" -f %M -o "$tmp/idle.rss" "$engine" >/dev/null 2>&1
+        fact r5_idle_kib "$(tail -n 1 "$tmp/idle.rss")"
     fi
     say "rows 3 and 5: phases and peak RSS ($R3_PHASE_RUNS runs)"
     for ((i = 1; i <= R3_PHASE_RUNS; i++)); do
@@ -359,16 +390,24 @@ if [ "$r4_mode" != skipped ] && ! grep -q '^r3_status=ok$' "$res/facts"; then
     r4_note="needs row 3"
 fi
 fact r4_rtt_ms "$RTT_MS"
+fact r4_phase_runs "$R4_PHASE_RUNS"
 if [ "$r4_mode" != skipped ]; then
     say "row 4: conda resolution, cold cache, ${RTT_MS} ms round trip ($r4_mode, $R4_RUNS runs)"
     write_config "$tmp/slow.ini" "$r4_url"
     cache4=$tmp/cache4
-    one_url=$r4_url/anaconda/cloud/pytorch/noarch/repodata.json.zst
+    # one transfer on a fresh connection, through the slow link and directly:
+    # the difference is what one set of round trips adds
+    one_path=/anaconda/cloud/pytorch/noarch/repodata.json.zst
+    one_url=$r4_url$one_path
     ok=1
+    hf r4-direct --warmup 1 --runs "$R4_ONE_RUNS" \
+        -n one-transfer-direct "$(q curl -fsS -o /dev/null "http://127.0.0.1:$port$one_path")" ||
+        { ok=0; r4_note="curl to the loopback mirror failed"; }
     ( export TORCHSHIM_CONFIG="$tmp/slow.ini" TORCHSHIM_CACHE_DIR="$cache4"
       "${r4_prefix[@]}" "$hyperfine" -N --style basic --export-json "$res/r4-one.json" \
         --warmup 1 --runs "$R4_ONE_RUNS" -n one-transfer "$(q curl -fsS -o /dev/null "$one_url")" \
         >"$res/r4-one.log" 2>&1 ) || { ok=0; r4_note="curl through the slow link failed"; }
+    [ -s "$res/r4-one.json" ] || ok=0
     if [ "$ok" = 1 ]; then
         : >"$r4_log"
         ( export TORCHSHIM_CONFIG="$tmp/slow.ini" TORCHSHIM_CACHE_DIR="$cache4"
@@ -379,20 +418,11 @@ if [ "$r4_mode" != skipped ]; then
         reqs=$(grep -c '"GET /anaconda/' "$r4_log")
         fact r4_requests "$(awk -v r="$reqs" -v n="$((R4_WARMUP + R4_RUNS))" \
             'BEGIN { v = r / n; if (v == int(v)) printf "%d", v; else printf "%.2f", v }')"
-        fetch=()
         for ((i = 1; i <= R4_PHASE_RUNS; i++)); do
             rm -rf "$cache4"
-            f=$(TORCHSHIM_CONFIG=$tmp/slow.ini TORCHSHIM_CACHE_DIR=$cache4 TORCHSHIM_TIMING=1 \
-                "${r4_prefix[@]}" "$front" "${r3_args[@]}" 2>&1 >/dev/null |
-                sed -n 's/.*timing:.*fetch=\([0-9.]*\).*/\1/p' | head -n 1)
-            [ -n "$f" ] && fetch+=("$f")
+            TORCHSHIM_CONFIG=$tmp/slow.ini TORCHSHIM_CACHE_DIR=$cache4 TORCHSHIM_TIMING=1 \
+                "${r4_prefix[@]}" "$front" "${r3_args[@]}" >/dev/null 2>"$res/r4-phase.$i.err"
         done
-        if [ "${#fetch[@]}" -gt 0 ]; then
-            fact r4_fetch_ms "$(printf '%s\n' "${fetch[@]}" | sort -n |
-                awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.0f", m }')"
-        else
-            fact r4_fetch_ms "n/a"
-        fi
     fi
     [ "$ok" = 1 ] || { r4_mode=skipped; rm -f "$res/r4.json" "$res/r4-one.json"; }
 fi
