@@ -181,6 +181,8 @@ static const struct cmd {
 } commands[] = {
     { "install", cmd_install, 0, "install torch, torchvision, torchaudio for this machine" },
     { "resolve", cmd_engine_direct, 0, "print the exact command an install would run" },
+    { "doctor", cmd_engine_direct, 0, "GPU, driver, Python, installed torch, mirrors (--json)" },
+    { "mirrors", cmd_engine_direct, 0, "list the mirror sites; --probe measures them (--save)" },
     { "cache", cmd_engine_direct, 0, "cache info | cache clean" },
     { "init", cmd_init, 0, "shell code: eval \"$(torchshim init bash)\" (zsh, fish)" },
     { "version", cmd_version, 0, "print the version" },

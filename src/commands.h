@@ -7,5 +7,7 @@ int cmd_shim(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
 int cmd_install(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_mirrors(int argc, char **argv);
 
 #endif

@@ -24,6 +24,8 @@ static const struct engine_cmd {
     { "cache", cmd_cache },
     { "resolve", cmd_resolve },
     { "install", cmd_install },
+    { "doctor", cmd_doctor },
+    { "mirrors", cmd_mirrors },
 };
 
 int main(int argc, char **argv)

@@ -29,6 +29,7 @@ conda-channels = pytorch conda-forge
 wheels = http://127.0.0.1:9/whl/{variant}
 pypi = http://127.0.0.1:9/pypi/simple
 conda = http://127.0.0.1:9
+nvidia = http://127.0.0.1:9/nvidia
 [use]
 wheels = nowhere
 pypi = nowhere

@@ -1,0 +1,913 @@
+/* cmd_doctor.c — torchshim doctor: everything that decides what an install
+ * gets, on one screen.
+ *
+ *   torchshim doctor [--json] [--timeout SECONDS] [-v]
+ *
+ * The machine (OS, architecture, conda subdir), its GPUs, driver and the
+ * newest CUDA the driver runs (detect.h, cudatable.h); the Pythons on PATH
+ * and the active venv / conda environment with the torch installed in each
+ * and whether that build suits the driver (pyinfo.h); the pip and conda the
+ * shim would exec (findtool.h); the mirrors [use] picks per role and whether
+ * each answers (probe.h, at most SECONDS, default 3, all at once); and the
+ * command `torchshim install torch torchvision torchaudio` would run — asked
+ * of the front end itself (`torchshim install --dry-run ...`, started first
+ * so it runs while the rest is gathered). --json prints the same facts as
+ * one JSON object; -v adds how each fact was found. */
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <gnu/libc-version.h>
+#endif
+
+#include "commands.h"
+#include "config.h"
+#include "cudatable.h"
+#include "detect.h"
+#include "findtool.h"
+#include "msg.h"
+#include "probe.h"
+#include "pyinfo.h"
+#include "strv.h"
+
+#define DOCTOR_PROBE_MS 3000     /* the mirror check, all at once */
+#define DOCTOR_INSTALL_MS 30000  /* torchshim install --dry-run */
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------------ */
+/* the install line: the front end, run as a child                     */
+
+struct child {
+    pid_t pid;
+    int fd[2];              /* stdout, stderr read ends; -1 once at EOF */
+    char *buf[2];
+    size_t len[2];
+};
+
+/* The front end: $TORCHSHIM_FRONT (it sets that when it runs us), else
+ * beside the engine (build tree), else <engine dir>/../../bin (installed). */
+static char *front_end_path(void)
+{
+    const char *f = getenv("TORCHSHIM_FRONT");
+    if (f && *f && access(f, X_OK) == 0)
+        return xstrdup(f);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    const char *dir = dirname(exe);
+    static const char *const rel[] = { "torchshim", "../../bin/torchshim" };
+    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+        char *p = xasprintf("%s/%s", dir, rel[i]);
+        if (access(p, X_OK) == 0)
+            return p;
+        free(p);
+    }
+    return NULL;
+}
+
+/* Start PATH ARGV with stdin on /dev/null and stdout, stderr on pipes, in
+ * its own process group. 0, or -1 with errno. */
+static int child_start(struct child *c, const char *path, char *const argv[])
+{
+    int out[2], err[2];
+    memset(c, 0, sizeof *c);
+    c->fd[0] = c->fd[1] = -1;
+    if (pipe2(out, O_CLOEXEC))
+        return -1;
+    if (pipe2(err, O_CLOEXEC)) {
+        close(out[0]);
+        close(out[1]);
+        return -1;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    c->pid = fork();
+    if (c->pid < 0) {
+        int e = errno;
+        close(out[0]), close(out[1]), close(err[0]), close(err[1]);
+        errno = e;
+        return -1;
+    }
+    if (c->pid == 0) {
+        setpgid(0, 0);
+        int null = open("/dev/null", O_RDONLY);
+        if (null >= 0)
+            dup2(null, STDIN_FILENO);
+        dup2(out[1], STDOUT_FILENO);
+        dup2(err[1], STDERR_FILENO);
+        execv(path, argv);
+        dprintf(STDERR_FILENO, "torchshim: error: cannot run %s: %s\n", path, strerror(errno));
+        _exit(127);
+    }
+    setpgid(c->pid, c->pid);
+    close(out[1]);
+    close(err[1]);
+    c->fd[0] = out[0];
+    c->fd[1] = err[0];
+    for (int i = 0; i < 2; i++)
+        fcntl(c->fd[i], F_SETFL, fcntl(c->fd[i], F_GETFL) | O_NONBLOCK);
+    return 0;
+}
+
+/* Read its output until both pipes close, then reap it; kill the group at
+ * the deadline. Returns the exit status (128 + signal), or -1 on timeout. */
+static int child_finish(struct child *c, long long deadline)
+{
+    int timed_out = 0;
+    while (c->fd[0] >= 0 || c->fd[1] >= 0) {
+        long long left = deadline - now_ms();
+        if (left <= 0) {
+            timed_out = 1;
+            break;
+        }
+        struct pollfd p[2] = { { c->fd[0], POLLIN, 0 }, { c->fd[1], POLLIN, 0 } };
+        if (poll(p, 2, (int)(left > 100 ? 100 : left)) < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < 2; i++) {
+            if (c->fd[i] < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char chunk[4096];
+            ssize_t n = read(c->fd[i], chunk, sizeof chunk);
+            if (n > 0 && c->len[i] < (1u << 20)) {
+                c->buf[i] = xrealloc(c->buf[i], c->len[i] + (size_t)n + 1);
+                memcpy(c->buf[i] + c->len[i], chunk, (size_t)n);
+                c->len[i] += (size_t)n;
+                c->buf[i][c->len[i]] = '\0';
+            } else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+                close(c->fd[i]);
+                c->fd[i] = -1;
+            }
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        if (c->fd[i] >= 0) {
+            close(c->fd[i]);
+            c->fd[i] = -1;
+        }
+    int st = 0;
+    pid_t w;
+    while (!timed_out && (w = waitpid(c->pid, &st, WNOHANG)) == 0) {
+        if (now_ms() >= deadline) {
+            timed_out = 1;
+            break;
+        }
+        struct timespec ts = { 0, 10 * 1000000 };
+        nanosleep(&ts, NULL);
+    }
+    if (timed_out) {
+        kill(-c->pid, SIGKILL);
+        kill(c->pid, SIGKILL);
+        while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        return -1;
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
+}
+
+static void child_free(struct child *c)
+{
+    free(c->buf[0]);
+    free(c->buf[1]);
+}
+
+/* The last message line of TEXT without the "torchshim: [error: ]" prefix;
+ * malloc'd, NULL if there is none. */
+static char *last_message(const char *text)
+{
+    if (!text)
+        return NULL;
+    const char *best = NULL, *best_err = NULL;
+    size_t best_len = 0, best_err_len = 0;
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        if (n) {
+            best = p, best_len = n;
+            if (!strncmp(p, "torchshim: error: ", 18))
+                best_err = p, best_err_len = n;
+        }
+        p += n + (p[n] == '\n');
+    }
+    if (best_err)
+        return xstrndup(best_err + 18, best_err_len - 18);
+    if (!best)
+        return NULL;
+    if (!strncmp(best, "torchshim: ", 11))
+        return xstrndup(best + 11, best_len - 11);
+    return xstrndup(best, best_len);
+}
+
+/* ------------------------------------------------------------------ */
+/* the facts                                                            */
+
+struct env_fact {
+    const char *label;      /* "python3", "python", "venv", "conda env" */
+    char *asked;            /* the path looked at; NULL if there is none */
+    const char *absent;     /* why there is none */
+    struct pyinfo pi;
+    int ok;                 /* pi filled */
+    int torch;              /* 1 installed (d), 0 not, -1 unreadable */
+    struct pyinfo_dist d;
+    int match;              /* the build suits this machine: 1, 0, -1 unknown */
+    char *verdict;
+};
+
+struct tool_fact {
+    const char *name;
+    enum tool_mode mode;
+    char *path;             /* what the shim would exec; NULL if none */
+    char *why;              /* why none */
+};
+
+struct doctor {
+    struct utsname uts;
+    char *os_name;          /* PRETTY_NAME of os-release, or NULL */
+    const char *glibc;
+    const char *subdir;
+    struct detect_result det;
+    struct cudatable table;
+    int have_table;
+    char table_err[256];
+    char table_max[16];     /* newest CUDA the driver runs per the table; "" */
+    const char *forced;     /* TORCHSHIM_BACKEND, if set */
+    struct env_fact env[4];
+    struct tool_fact tool[2];
+    char *pip_on_path;      /* `pip` as PATH finds it */
+    int pip_is_shim;
+    struct config cfg;
+    int cfg_ok;
+    char *cfg_err;
+    struct probe_item *items;
+    long nitems;
+    long probe_ms;
+    char *probe_err;
+    char *front;            /* the front end run for the install line */
+    char *install;          /* its answer */
+    char *install_err;
+};
+
+static char *os_pretty_name(void)
+{
+    const char *root = getenv("TORCHSHIM_SYSROOT");
+    if (!root || !*root)
+        root = "/";
+    static const char *const files[] = { "etc/os-release", "usr/lib/os-release" };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char *p = xasprintf("%s/%s", root, files[i]);
+        FILE *f = fopen(p, "r");
+        free(p);
+        if (!f)
+            continue;
+        char line[512], *name = NULL;
+        while (!name && fgets(line, sizeof line, f)) {
+            if (strncmp(line, "PRETTY_NAME=", 12))
+                continue;
+            char *v = line + 12;
+            v[strcspn(v, "\r\n")] = '\0';
+            size_t n = strlen(v);
+            if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+                v[n - 1] = '\0';
+                v++;
+            }
+            if (*v)
+                name = xstrdup(v);
+        }
+        fclose(f);
+        if (name)
+            return name;
+    }
+    return NULL;
+}
+
+/* A conda environment's pytorch build says its variant:
+ * conda-meta/pytorch-2.3.1-py3.12_cuda12.1_cudnn8.9.2_0.json -> cu121,
+ * pytorch-2.3.1-py3.12_cpu_0.json -> cpu. */
+static int conda_torch_variant(const char *prefix, const char *version, char *out, size_t n)
+{
+    char *dir = xasprintf("%s/conda-meta", prefix);
+    char *head = xasprintf("pytorch-%s-", version);
+    DIR *d = opendir(dir);
+    int found = -1;
+    struct dirent *e;
+    while (d && found && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, head, strlen(head)) || len < 5 ||
+            strcmp(e->d_name + len - 5, ".json"))
+            continue;
+        const char *build = e->d_name + strlen(head), *cu = strstr(build, "cuda");
+        int maj, min;
+        if (cu && sscanf(cu + 4, "%d.%d", &maj, &min) == 2) {
+            snprintf(out, n, "cu%d%d", maj, min);
+            found = 0;
+        } else if (strstr(build, "cpu")) {
+            snprintf(out, n, "cpu");
+            found = 0;
+        }
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+    free(head);
+    return found;
+}
+
+/* Does torch's build (its +local label, or conda's build string) suit this
+ * machine? 1 yes, 0 no, -1 unknown; *text says why. */
+static int torch_verdict(const struct env_fact *e, const struct doctor *dr, char **text)
+{
+    const struct detect_result *det = &dr->det;
+    const struct pyinfo_dist *d = &e->d;
+    const char *local = d->local;
+    const struct cudatable *t = dr->have_table ? &dr->table : NULL;
+    char conda_variant[32];
+    if (!local && e->pi.is_conda && e->pi.prefix &&
+        conda_torch_variant(e->pi.prefix, d->public_version ? d->public_version : d->version,
+                            conda_variant, sizeof conda_variant) == 0)
+        local = conda_variant;
+    if (!local) {
+        *text = xstrdup("no +variant label: a PyPI build (on Linux x86_64 that bundles CUDA)");
+        return -1;
+    }
+    if (!strcmp(local, "cpu")) {
+        if (det->kind == DETECT_CPU) {
+            *text = xstrdup("the CPU build, right for this machine");
+            return 1;
+        }
+        *text = xasprintf("the CPU build, but this machine has a%s GPU: torch will not use it",
+                          det->kind == DETECT_CUDA ? "n NVIDIA" : "n AMD");
+        return 0;
+    }
+    if (cudatable_variant_cuda(local) > 0) {
+        if (!det->driver) {
+            *text = xasprintf("a CUDA build (%s), but no NVIDIA driver was found: CPU only", local);
+            return 0;
+        }
+        int ok = t ? cudatable_variant_ok(t, local, det->driver, 0) : -1;
+        char warn[256] = "";
+        const char *cc = detect_min_compute_cap(det);
+        if (ok == 1 && t && cc &&
+            cudatable_cc_warning(t, local, d->public_version, cc, warn, sizeof warn) == 1)
+            ok = 0;
+        if (ok == 1)
+            *text = xasprintf("%s runs on driver %s", local, det->driver);
+        else if (ok == 0 && warn[0])
+            *text = xasprintf("%s: %s", local, warn);
+        else if (ok == 0)
+            *text = xasprintf("driver %s is too old for %s", det->driver, local);
+        else
+            *text = xasprintf("unknown whether driver %s runs %s%s", det->driver, local,
+                              t ? "" : " (no driver table)");
+        return ok;
+    }
+    if (!strncmp(local, "rocm", 4)) {
+        if (det->kind == DETECT_ROCM) {
+            *text = xasprintf("a ROCm build (%s); ROCm %s here", local,
+                              det->rocm_version ? det->rocm_version : "(version unknown)");
+            return 1;
+        }
+        *text = xasprintf("a ROCm build (%s), but no ROCm was found", local);
+        return 0;
+    }
+    *text = xasprintf("a %s build", local);
+    return -1;
+}
+
+/* The verdict, said to come from conda's build string when it did. */
+static int torch_verdict_said(const struct env_fact *e, const struct doctor *dr, char **text)
+{
+    int r = torch_verdict(e, dr, text);
+    if (!e->d.local && e->pi.is_conda && r >= 0) {
+        char *t = xasprintf("%s (by its conda build string)", *text);
+        free(*text);
+        *text = t;
+    }
+    return r;
+}
+
+static void env_fill(struct env_fact *e, struct doctor *dr)
+{
+    struct pyinfo init = PYINFO_INIT;
+    e->pi = init;
+    if (!e->asked)
+        return;
+    int r = !strcmp(e->label, "conda env") ? pyinfo_from_conda_prefix(e->asked, &e->pi)
+                                           : pyinfo_from_python(e->asked, &e->pi);
+    e->ok = r == 0;
+    if (!e->ok)
+        return;
+    e->torch = pyinfo_torch_installed(&e->pi, &e->d);
+    e->match = -1;
+    if (e->torch == 1)
+        e->match = torch_verdict_said(e, dr, &e->verdict);
+}
+
+/* findtool_locate says why it found nothing on stderr: keep that for the
+ * report instead. */
+static void tool_fill(struct tool_fact *t, const struct self_id *self)
+{
+    int p[2], saved = -1;
+    fflush(stderr);
+    if (pipe2(p, O_CLOEXEC) == 0) {
+        saved = dup(STDERR_FILENO);
+        dup2(p[1], STDERR_FILENO);
+        close(p[1]);
+    }
+    int r = findtool_locate(t->name, t->mode, self, NULL, &t->path);
+    if (saved >= 0) {
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        char buf[2048];
+        fcntl(p[0], F_SETFL, O_NONBLOCK);
+        ssize_t n = read(p[0], buf, sizeof buf - 1);
+        close(p[0]);
+        buf[n > 0 ? n : 0] = '\0';
+        if (r) {
+            t->why = last_message(buf);
+            size_t nl = strlen(t->name);  /* "conda: no real 'conda' ...": the name once */
+            if (t->why && !strncmp(t->why, t->name, nl) && !strncmp(t->why + nl, ": ", 2))
+                memmove(t->why, t->why + nl + 2, strlen(t->why + nl + 2) + 1);
+        }
+    }
+    if (r && !t->why)
+        t->why = xstrdup("not found");
+    if (r) {
+        free(t->path);
+        t->path = NULL;
+    }
+}
+
+/* The front end's identity, so the tools found are never torchshim. */
+static void front_self(const char *front, struct self_id *self)
+{
+    struct stat st;
+    memset(self, 0, sizeof *self);
+    if (front && stat(front, &st) == 0) {
+        self->dev = st.st_dev;
+        self->ino = st.st_ino;
+        if (!realpath(front, self->path))
+            self->path[0] = '\0';
+    }
+}
+
+static void gather(struct doctor *dr, const struct self_id *self)
+{
+    uname(&dr->uts);
+    dr->os_name = os_pretty_name();
+#ifdef __GLIBC__
+    dr->glibc = gnu_get_libc_version();
+#endif
+    dr->subdir = pyinfo_conda_subdir();
+
+    detect_backend_flags(&dr->det, DETECT_IGNORE_ENV);
+    const char *forced = getenv("TORCHSHIM_BACKEND");
+    dr->forced = forced && *forced && strcmp(forced, "auto") ? forced : NULL;
+    dr->have_table = cudatable_load_default(&dr->table, dr->table_err, sizeof dr->table_err) == 0;
+    if (dr->have_table && dr->det.driver)
+        cudatable_max_cuda(&dr->table, dr->det.driver, 0, dr->table_max, sizeof dr->table_max);
+
+    static const char *const labels[] = { "python3", "python", "venv", "conda env" };
+    for (int i = 0; i < 4; i++) {
+        struct env_fact *e = &dr->env[i];
+        e->label = labels[i];
+        const char *v;
+        switch (i) {
+        case 0:
+        case 1:
+            e->asked = detect_which(labels[i]);
+            e->absent = "not on PATH";
+            break;
+        case 2:
+            v = getenv("VIRTUAL_ENV");
+            if (v && *v) {  /* python, else python3 (the first that is there) */
+                e->asked = xasprintf("%s/bin/python", v);
+                char *p3 = xasprintf("%s/bin/python3", v);
+                if (access(e->asked, X_OK) != 0 && access(p3, X_OK) == 0) {
+                    free(e->asked);
+                    e->asked = p3;
+                } else {
+                    free(p3);
+                }
+            }
+            e->absent = "none ($VIRTUAL_ENV is not set)";
+            break;
+        default:
+            v = getenv("CONDA_PREFIX");
+            e->asked = v && *v ? xstrdup(v) : NULL;
+            e->absent = "none ($CONDA_PREFIX is not set)";
+            break;
+        }
+        env_fill(e, dr);
+    }
+
+    dr->tool[0] = (struct tool_fact){ "pip", MODE_PIP, NULL, NULL };
+    dr->tool[1] = (struct tool_fact){ "conda", MODE_CONDA, NULL, NULL };
+    for (int i = 0; i < 2; i++)
+        tool_fill(&dr->tool[i], self);
+    dr->pip_on_path = detect_which("pip");
+    dr->pip_is_shim = dr->pip_on_path && self->path[0] && findtool_is_self(dr->pip_on_path, self);
+
+    dr->cfg_ok = config_load(&dr->cfg, &dr->cfg_err) == 0;
+    if (dr->cfg_ok) {
+        dr->nitems = probe_plan(&dr->cfg, 1, NULL, 0, &dr->items, &dr->probe_err);
+        struct probe_opts o = { .timeout_ms = dr->probe_ms,
+                                .connect_timeout_ms = dr->cfg.connect_timeout * 1000 };
+        if (dr->nitems > 0 && probe_run(dr->items, (size_t)dr->nitems, &o, &dr->probe_err) < 0)
+            dr->nitems = -1;
+    }
+}
+
+static void doctor_free(struct doctor *dr)
+{
+    free(dr->os_name);
+    detect_result_free(&dr->det);
+    if (dr->have_table)
+        cudatable_free(&dr->table);
+    for (int i = 0; i < 4; i++) {
+        free(dr->env[i].asked);
+        pyinfo_free(&dr->env[i].pi);
+        if (dr->env[i].torch == 1)
+            pyinfo_dist_free(&dr->env[i].d);
+        free(dr->env[i].verdict);
+    }
+    for (int i = 0; i < 2; i++) {
+        free(dr->tool[i].path);
+        free(dr->tool[i].why);
+    }
+    free(dr->pip_on_path);
+    config_free(&dr->cfg);
+    free(dr->cfg_err);
+    probe_items_free(dr->items, dr->nitems > 0 ? (size_t)dr->nitems : 0);
+    free(dr->probe_err);
+    free(dr->front);
+    free(dr->install);
+    free(dr->install_err);
+}
+
+/* ------------------------------------------------------------------ */
+/* text                                                                 */
+
+#define LABEL "  %-11s "
+
+static void print_text(const struct doctor *dr, int verbose)
+{
+    const struct detect_result *det = &dr->det;
+    printf("torchshim %s doctor\n\nmachine\n", TORCHSHIM_VERSION);
+    printf(LABEL "%s%s%s %s", "OS:", dr->os_name ? dr->os_name : "", dr->os_name ? "; " : "",
+           dr->uts.sysname, dr->uts.machine);
+    if (dr->glibc)
+        printf(", glibc %s", dr->glibc);
+    printf("\n" LABEL "%s\n", "conda:", dr->subdir ? dr->subdir : "(unknown subdir)");
+
+    printf("\nGPU\n");
+    if (!det->ngpus)
+        printf(LABEL "%s\n", "GPU:", det->kind == DETECT_ROCM ? "AMD (see ROCm below)" : "none found");
+    for (size_t i = 0; i < det->ngpus; i++) {
+        char label[32];
+        snprintf(label, sizeof label, "GPU %zu:", i);
+        printf(LABEL "%s", label, det->gpus[i].name ? det->gpus[i].name : "NVIDIA GPU");
+        if (det->gpus[i].compute_cap)
+            printf(", compute capability %s", det->gpus[i].compute_cap);
+        printf("\n");
+    }
+    if (det->driver) {
+        printf(LABEL "%s", "driver:", det->driver);
+        if (verbose && det->driver_source)
+            printf(" (%s)", det->driver_source);
+        printf("\n" LABEL, "max CUDA:");
+        if (det->cuda_version)
+            printf("%s (nvidia-smi)%s%s\n", det->cuda_version,
+                   dr->table_max[0] ? "; the driver table says wheels up to CUDA " : "",
+                   dr->table_max);
+        else if (dr->table_max[0])
+            printf("%s (the driver table; nvidia-smi did not say)\n", dr->table_max);
+        else
+            printf("unknown\n");
+    } else {
+        printf(LABEL "%s\n", "driver:", "no NVIDIA driver");
+    }
+    if (det->kind == DETECT_ROCM || det->rocm_version) {
+        printf(LABEL "%s", "ROCm:", det->rocm_version_full ? det->rocm_version_full
+                                    : det->rocm_version ? det->rocm_version : "version unknown");
+        for (size_t i = 0; i < det->rocm_agents.n; i++)
+            printf("%s%s", i ? " " : ", GPUs ", det->rocm_agents.v[i]);
+        printf("\n");
+    }
+    printf(LABEL "%s", "backend:", detect_kind_name(det->kind));
+    if (dr->forced)
+        printf(" (installs use TORCHSHIM_BACKEND=%s)", dr->forced);
+    printf("\n");
+    if (verbose)
+        for (size_t i = 0; i < det->notes.n; i++)
+            printf(LABEL "%s\n", "note:", det->notes.v[i]);
+    if (!dr->have_table)
+        printf(LABEL "%s\n", "warning:", dr->table_err);
+
+    printf("\nPython\n");
+    for (int i = 0; i < 4; i++) {
+        const struct env_fact *e = &dr->env[i];
+        char label[16];
+        snprintf(label, sizeof label, "%s:", e->label);
+        if (!e->asked) {
+            printf(LABEL "%s\n", label, e->absent);
+            continue;
+        }
+        if (!e->ok) {
+            printf(LABEL "%s: %s\n", label, e->asked, e->pi.error ? e->pi.error : "unreadable");
+            continue;
+        }
+        printf(LABEL "%s (Python %s%s%s)\n", label, e->asked, e->pi.version ? e->pi.version : "?",
+               e->pi.prefix ? ", " : "", e->pi.prefix ? e->pi.prefix : "");
+        if (e->torch == 1)
+            printf(LABEL "torch %s: %s\n", "", e->d.version, e->verdict);
+        else if (e->torch == 0)
+            printf(LABEL "torch not installed\n", "");
+        else
+            printf(LABEL "torch: unreadable metadata (%s)\n", "",
+                   e->pi.error ? e->pi.error : "?");
+    }
+
+    printf("\ntools (what the shim would exec)\n");
+    for (int i = 0; i < 2; i++) {
+        char label[16];
+        snprintf(label, sizeof label, "%s:", dr->tool[i].name);
+        printf(LABEL "%s\n", label, dr->tool[i].path ? dr->tool[i].path : dr->tool[i].why);
+    }
+    if (dr->pip_is_shim)
+        printf(LABEL "pip on PATH is torchshim (%s)\n", "shim:", dr->pip_on_path);
+    else
+        printf(LABEL "pip on PATH is %s, not torchshim (see torchshim init)\n", "shim:",
+               dr->pip_on_path ? dr->pip_on_path : "nothing");
+
+    char d[32];
+    probe_fmt_duration((double)dr->probe_ms / 1000, d, sizeof d);
+    printf("\nmirrors ([use], asked at once, at most %s)\n", d);
+    if (!dr->cfg_ok)
+        printf(LABEL "%s\n", "error:", dr->cfg_err ? dr->cfg_err : "?");
+    else if (dr->nitems < 0)
+        printf(LABEL "%s\n", "error:", dr->probe_err ? dr->probe_err : "?");
+    for (long i = 0; i < dr->nitems; i++) {
+        const struct probe_item *it = &dr->items[i];
+        char label[16], lat[32];
+        snprintf(label, sizeof label, "%s:", role_name(it->role));
+        char *status = probe_fmt_status(it, dr->probe_ms);
+        probe_fmt_duration(it->latency, lat, sizeof lat);
+        if (it->state == PROBE_OK)
+            printf(LABEL "%-10s ok, %s\n", label, it->site, lat);
+        else
+            printf(LABEL "%-10s %s (%s)\n", label, it->site, status, it->url);
+        free(status);
+    }
+    for (int r = 0; dr->cfg_ok && r < ROLE_N; r++)
+        if (!config_site_for(&dr->cfg, (enum role)r)) {
+            char label[16];
+            snprintf(label, sizeof label, "%s:", role_name((enum role)r));
+            printf(LABEL "(no site in [use]: the official source)\n", label);
+        }
+
+    printf("\n`torchshim install torch torchvision torchaudio` would run:\n");
+    if (dr->install)
+        printf("  %s\n", dr->install);
+    else
+        printf("  (torchshim install is not available: %s)\n", dr->install_err);
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON                                                                 */
+
+static void add_str(cJSON *o, const char *k, const char *v)
+{
+    if (v)
+        cJSON_AddStringToObject(o, k, v);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
+static void add_tristate(cJSON *o, const char *k, int v)
+{
+    if (v < 0)
+        cJSON_AddNullToObject(o, k);
+    else
+        cJSON_AddBoolToObject(o, k, v);
+}
+
+static char *to_json(const struct doctor *dr)
+{
+    const struct detect_result *det = &dr->det;
+    cJSON *root = cJSON_CreateObject();
+    add_str(root, "version", TORCHSHIM_VERSION);
+
+    cJSON *m = cJSON_AddObjectToObject(root, "machine");
+    add_str(m, "os", dr->uts.sysname);
+    add_str(m, "os_name", dr->os_name);
+    add_str(m, "arch", dr->uts.machine);
+    add_str(m, "glibc", dr->glibc);
+    add_str(m, "conda_subdir", dr->subdir);
+
+    cJSON *g = cJSON_AddObjectToObject(root, "gpu");
+    add_str(g, "backend", detect_kind_name(det->kind));
+    add_str(g, "backend_forced", dr->forced);
+    add_str(g, "driver", det->driver);
+    add_str(g, "driver_source", det->driver_source);
+    add_str(g, "max_cuda", det->cuda_version ? det->cuda_version
+                           : dr->table_max[0] ? dr->table_max : NULL);
+    add_str(g, "max_cuda_source", det->cuda_version ? det->cuda_source
+                                  : dr->table_max[0] ? "driver table" : NULL);
+    add_str(g, "max_cuda_table", dr->table_max[0] ? dr->table_max : NULL);
+    add_str(g, "min_compute_capability", detect_min_compute_cap(det));
+    cJSON *gpus = cJSON_AddArrayToObject(g, "gpus");
+    for (size_t i = 0; i < det->ngpus; i++) {
+        cJSON *o = cJSON_CreateObject();
+        add_str(o, "name", det->gpus[i].name);
+        add_str(o, "compute_capability", det->gpus[i].compute_cap);
+        cJSON_AddItemToArray(gpus, o);
+    }
+    add_str(g, "gpus_source", det->gpus_source);
+    add_str(g, "rocm_version", det->rocm_version_full ? det->rocm_version_full : det->rocm_version);
+    cJSON *agents = cJSON_AddArrayToObject(g, "rocm_agents");
+    for (size_t i = 0; i < det->rocm_agents.n; i++)
+        cJSON_AddItemToArray(agents, cJSON_CreateString(det->rocm_agents.v[i]));
+    cJSON *notes = cJSON_AddArrayToObject(g, "notes");
+    for (size_t i = 0; i < det->notes.n; i++)
+        cJSON_AddItemToArray(notes, cJSON_CreateString(det->notes.v[i]));
+
+    cJSON *envs = cJSON_AddArrayToObject(root, "python");
+    for (int i = 0; i < 4; i++) {
+        const struct env_fact *e = &dr->env[i];
+        cJSON *o = cJSON_CreateObject();
+        add_str(o, "kind", e->label);
+        add_str(o, "path", e->asked);
+        cJSON_AddBoolToObject(o, "found", e->ok);
+        add_str(o, "error", e->asked && !e->ok ? (e->pi.error ? e->pi.error : "unreadable")
+                            : e->asked ? NULL : e->absent);
+        add_str(o, "version", e->ok ? e->pi.version : NULL);
+        add_str(o, "prefix", e->ok ? e->pi.prefix : NULL);
+        if (e->ok && e->torch == 1) {
+            cJSON *t = cJSON_AddObjectToObject(o, "torch");
+            add_str(t, "version", e->d.version);
+            add_str(t, "local", e->d.local);
+            add_str(t, "path", e->d.path);
+            add_tristate(t, "matches_machine", e->match);
+            add_str(t, "verdict", e->verdict);
+        } else {
+            cJSON_AddNullToObject(o, "torch");
+        }
+        cJSON_AddItemToArray(envs, o);
+    }
+
+    cJSON *tools = cJSON_AddObjectToObject(root, "tools");
+    for (int i = 0; i < 2; i++) {
+        cJSON *o = cJSON_AddObjectToObject(tools, dr->tool[i].name);
+        add_str(o, "path", dr->tool[i].path);
+        add_str(o, "error", dr->tool[i].why);
+    }
+    add_str(tools, "pip_on_path", dr->pip_on_path);
+    cJSON_AddBoolToObject(tools, "shim_active", dr->pip_is_shim);
+
+    cJSON *mir = cJSON_AddObjectToObject(root, "mirrors");
+    cJSON_AddNumberToObject(mir, "timeout_ms", (double)dr->probe_ms);
+    add_str(mir, "error", !dr->cfg_ok ? dr->cfg_err : dr->nitems < 0 ? dr->probe_err : NULL);
+    cJSON *items = cJSON_AddArrayToObject(mir, "probes");
+    for (long i = 0; i < dr->nitems; i++) {
+        const struct probe_item *it = &dr->items[i];
+        cJSON *o = cJSON_CreateObject();
+        add_str(o, "role", role_name(it->role));
+        add_str(o, "site", it->site);
+        add_str(o, "url", it->url);
+        cJSON_AddBoolToObject(o, "ok", it->state == PROBE_OK);
+        if (it->http_status)
+            cJSON_AddNumberToObject(o, "http_status", (double)it->http_status);
+        else
+            cJSON_AddNullToObject(o, "http_status");
+        if (it->latency >= 0)
+            cJSON_AddNumberToObject(o, "latency_ms", (double)(long long)(it->latency * 10000 + 0.5) / 10);
+        else
+            cJSON_AddNullToObject(o, "latency_ms");
+        double rate = probe_rate(it);
+        if (rate >= 0)
+            cJSON_AddNumberToObject(o, "bytes_per_sec", (double)(long long)(rate + 0.5));
+        else
+            cJSON_AddNullToObject(o, "bytes_per_sec");
+        char *status = probe_fmt_status(it, dr->probe_ms);
+        add_str(o, "status", status);
+        free(status);
+        cJSON_AddItemToArray(items, o);
+    }
+
+    cJSON *ins = cJSON_AddObjectToObject(root, "install");
+    add_str(ins, "command", dr->install);
+    add_str(ins, "error", dr->install ? NULL : dr->install_err);
+    add_str(ins, "front_end", dr->front);
+
+    char *s = cJSON_Print(root);
+    cJSON_Delete(root);
+    return s;
+}
+
+/* ------------------------------------------------------------------ */
+
+static int usage(void)
+{
+    errorf("usage: torchshim doctor [--json] [--timeout SECONDS] [-v]");
+    return 2;
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+    int json = 0, verbose = msg_verbose;
+    struct doctor dr;
+    memset(&dr, 0, sizeof dr);
+    dr.probe_ms = DOCTOR_PROBE_MS;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            verbose = 1;
+        } else if (!strcmp(a, "--timeout") || !strncmp(a, "--timeout=", 10)) {
+            const char *v = a[9] == '=' ? a + 10 : i + 1 < argc ? argv[++i] : NULL;
+            char *end = NULL;
+            double s = v ? strtod(v, &end) : -1;
+            if (!v || end == v || *end || !(s > 0) || s > 600) {
+                errorf("--timeout wants a number of seconds (0 < S <= 600)");
+                return 2;
+            }
+            dr.probe_ms = (long)(s * 1000 + 0.5);
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            printf("usage: torchshim doctor [--json] [--timeout SECONDS] [-v]\n\n"
+                   "  --json       the same facts as one JSON object\n"
+                   "  --timeout S  how long the mirrors may take to answer (3)\n"
+                   "  -v           say where each fact came from\n");
+            return 0;
+        } else {
+            return usage();
+        }
+    }
+
+    /* the install line takes longest: start it first */
+    struct child ch;
+    int started = 0;
+    dr.front = front_end_path();
+    if (!dr.front) {
+        dr.install_err = xstrdup("the torchshim front end was not found beside the engine");
+    } else {
+        char *args[] = { dr.front, (char *)"install", (char *)"--dry-run", (char *)"torch",
+                         (char *)"torchvision", (char *)"torchaudio", NULL };
+        if (child_start(&ch, dr.front, args) == 0)
+            started = 1;
+        else
+            dr.install_err = xasprintf("cannot run %s: %s", dr.front, strerror(errno));
+    }
+    long long t0 = now_ms();
+
+    struct self_id self;
+    front_self(dr.front, &self);
+    gather(&dr, &self);
+
+    if (started) {
+        int st = child_finish(&ch, t0 + DOCTOR_INSTALL_MS);
+        char *line = ch.buf[0] ? xstrndup(ch.buf[0], strcspn(ch.buf[0], "\n")) : NULL;
+        if (st == 0 && line && *line) {
+            dr.install = line;
+            line = NULL;
+        } else if (st < 0) {
+            dr.install_err = xasprintf("no answer within %d s", DOCTOR_INSTALL_MS / 1000);
+        } else {
+            char *why = last_message(ch.buf[1]);
+            dr.install_err = why ? why
+                             : st ? xasprintf("it exited with status %d", st)
+                                  : xstrdup("it printed nothing");
+        }
+        free(line);
+        child_free(&ch);
+    }
+
+    if (json) {
+        char *s = to_json(&dr);
+        printf("%s\n", s);
+        free(s);
+    } else {
+        print_text(&dr, verbose);
+    }
+    doctor_free(&dr);
+    return 0;
+}

@@ -1,0 +1,908 @@
+/* probe.c — see probe.h.
+ *
+ * The event loop follows curl's docs/examples/multi-uv.c: curl says which
+ * sockets to watch (CURLMOPT_SOCKETFUNCTION -> uv_poll) and when to call it
+ * back (CURLMOPT_TIMERFUNCTION -> one uv_timer); libuv tells curl what
+ * happened (curl_multi_socket_action, a poll error as CURL_CSELECT_ERR), and
+ * curl_multi_info_read is drained after every call. One more timer is the
+ * run's deadline: whatever is still going then is given up. */
+#include "probe.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "msg.h"
+#include "strv.h"
+
+#ifndef TORCHSHIM_VERSION
+#define TORCHSHIM_VERSION "0"
+#endif
+
+/* ------------------------------------------------------------------ */
+/* what to ask                                                          */
+
+/* S without its trailing slashes; malloc'd. */
+static char *strip_slashes(const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == '/')
+        n--;
+    return xstrndup(s, n);
+}
+
+/* The first word of a space-separated list; malloc'd, NULL if empty. */
+static char *first_word(const char *list)
+{
+    if (!list)
+        return NULL;
+    list += strspn(list, " \t,");
+    size_t n = strcspn(list, " \t,");
+    return n ? xstrndup(list, n) : NULL;
+}
+
+char *probe_url(const struct site *s, enum role r)
+{
+    if (!s || r >= ROLE_N || !s->url[r] || !*s->url[r])
+        return NULL;
+    char *base = NULL, *url = NULL;
+    switch (r) {
+    case ROLE_WHEELS: {
+        /* a directory (find-links listing, simple root) gets its slash; a
+         * page (sjtu's torch_stable.html) is asked for as is */
+        url = site_wheels_url(s->url[r], "cpu");
+        const char *last = strrchr(url, '/');
+        last = last ? last + 1 : url;
+        if (*last && !strchr(last, '.')) {
+            char *u = xasprintf("%s/", url);
+            free(url);
+            url = u;
+        }
+        return url;
+    }
+    case ROLE_PYPI:
+        base = strip_slashes(s->url[r]);
+        url = xasprintf("%s/typing-extensions/", base);
+        break;
+    case ROLE_CONDA: {
+        char *ch = !s->conda_channels || site_serves_channel(s, "pytorch")
+                       ? xstrdup("pytorch")
+                       : first_word(s->conda_channels);
+        base = strip_slashes(s->url[r]);
+        url = xasprintf("%s/%s/noarch/repodata.json", base, ch ? ch : "pytorch");
+        free(ch);
+        break;
+    }
+    case ROLE_NVIDIA:
+        base = strip_slashes(s->url[r]);
+        url = xasprintf("%s/noarch/repodata.json", base);
+        break;
+    default:
+        break;
+    }
+    free(base);
+    return url;
+}
+
+static void item_reset_results(struct probe_item *it)
+{
+    free(it->error);
+    it->error = NULL;
+    it->state = PROBE_PENDING;
+    it->http_status = 0;
+    it->latency = -1;
+    it->total = 0;
+    it->bytes = 0;
+    it->truncated = 0;
+}
+
+void probe_item_set(struct probe_item *it, const char *site, enum role r, const char *url)
+{
+    memset(it, 0, sizeof *it);
+    it->site = xstrdup(site);
+    it->role = r;
+    it->url = xstrdup(url);
+    item_reset_results(it);
+}
+
+void probe_items_free(struct probe_item *items, size_t n)
+{
+    if (!items)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free(items[i].site);
+        free(items[i].url);
+        free(items[i].error);
+    }
+    free(items);
+}
+
+static int name_listed(const struct site *s, const struct config *c, char *const *only,
+                       size_t nonly)
+{
+    if (!nonly)
+        return 1;
+    for (size_t i = 0; i < nonly; i++)
+        if (config_site(c, only[i]) == s)
+            return 1;
+    return 0;
+}
+
+static void plan_push(struct probe_item **out, size_t *n, size_t *cap, const struct site *s,
+                      enum role r)
+{
+    char *url = probe_url(s, r);
+    if (!url)
+        return;
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        *out = xrealloc(*out, *cap * sizeof **out);
+    }
+    struct probe_item *it = &(*out)[*n];
+    probe_item_set(it, s->name, r, url);
+    it->order = (*n)++;
+    free(url);
+}
+
+long probe_plan(const struct config *c, int in_use, char *const *only, size_t nonly,
+                struct probe_item **out, char **err)
+{
+    *out = NULL;
+    for (size_t i = 0; i < nonly; i++)
+        if (!config_site(c, only[i]))
+            return seterr(err, "no mirror site '%s' is configured", only[i]);
+    size_t n = 0, cap = 0;
+    if (in_use) {
+        for (int r = 0; r < ROLE_N; r++) {
+            const struct site *sites[64];
+            size_t k = config_sites_for(c, (enum role)r, sites, sizeof sites / sizeof *sites);
+            for (size_t j = 0; j < k; j++)
+                if (name_listed(sites[j], c, only, nonly))
+                    plan_push(out, &n, &cap, sites[j], (enum role)r);
+        }
+    } else {
+        for (size_t i = 0; i < c->nsites; i++)
+            if (name_listed(&c->sites[i], c, only, nonly))
+                for (int r = 0; r < ROLE_N; r++)
+                    plan_push(out, &n, &cap, &c->sites[i], (enum role)r);
+    }
+    return (long)n;
+}
+
+/* ------------------------------------------------------------------ */
+/* the event loop                                                       */
+
+struct prun;
+
+struct xfer {
+    struct prun *run;
+    struct probe_item *it;
+    CURL *easy;
+    int active;
+    size_t max_bytes;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+struct psock {
+    uv_poll_t poll;
+    curl_socket_t fd;
+    struct prun *run;
+};
+
+struct prun {
+    uv_loop_t loop;
+    uv_timer_t curl_timer;
+    uv_timer_t deadline;
+    CURLM *multi;
+    struct xfer *x;
+    size_t n;
+    size_t left;          /* transfers still active */
+    uint64_t t0;          /* uv_hrtime() at the start */
+    long timeout_ms;
+};
+
+static double since(uint64_t t0)
+{
+    return (double)(uv_hrtime() - t0) / 1e9;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct xfer *x = userp;
+    size_t len = size * nmemb;
+    (void)data;
+    x->it->bytes += len;
+    if (x->it->bytes >= x->max_bytes) {
+        x->it->truncated = 1;
+        return 0;  /* enough to measure: stop here (CURLE_WRITE_ERROR) */
+    }
+    return len;
+}
+
+static double info_secs(CURL *easy, CURLINFO what)
+{
+    curl_off_t us = 0;
+    if (curl_easy_getinfo(easy, what, &us) != CURLE_OK)
+        return -1;
+    return (double)us / 1e6;
+}
+
+/* Take X out of the multi handle (it stays allocated until the end). */
+static void xfer_detach(struct xfer *x)
+{
+    if (!x->active)
+        return;
+    curl_multi_remove_handle(x->run->multi, x->easy);
+    x->active = 0;
+    x->run->left--;
+}
+
+static void xfer_done(struct xfer *x, CURLcode res)
+{
+    struct probe_item *it = x->it;
+    long status = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    it->http_status = status;
+    double ttfb = info_secs(x->easy, CURLINFO_STARTTRANSFER_TIME_T);
+    it->latency = status > 0 && ttfb > 0 ? ttfb : -1;
+    it->total = info_secs(x->easy, CURLINFO_TOTAL_TIME_T);
+    if (res == CURLE_OK || (res == CURLE_WRITE_ERROR && it->truncated)) {
+        if (status >= 200 && status < 300) {
+            it->state = PROBE_OK;
+        } else {
+            it->state = PROBE_FAILED;
+            it->error = xasprintf("HTTP %ld", status);
+        }
+    } else {
+        it->state = PROBE_FAILED;
+        it->truncated = 0;
+        it->error = xstrdup(x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
+    }
+    verbosef("probe: %s %s: %s (%.3f s to the first byte, %zu bytes)", it->site,
+             role_name(it->role), it->error ? it->error : "ok", it->latency, it->bytes);
+    xfer_detach(x);
+}
+
+static void stop_loop_if_done(struct prun *run)
+{
+    if (run->left == 0) {
+        uv_timer_stop(&run->curl_timer);
+        uv_timer_stop(&run->deadline);
+        uv_stop(&run->loop);
+    }
+}
+
+static void drain(struct prun *run)
+{
+    CURLMsg *msg;
+    int pending;
+    while ((msg = curl_multi_info_read(run->multi, &pending))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        struct xfer *x = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        if (x && x->active)
+            xfer_done(x, msg->data.result);
+    }
+    stop_loop_if_done(run);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+    struct psock *sk = h->data;
+    struct prun *run = sk->run;
+    int flags = 0, running;
+    if (status < 0)
+        flags = CURL_CSELECT_ERR;
+    else {
+        if (events & UV_READABLE)
+            flags |= CURL_CSELECT_IN;
+        if (events & UV_WRITABLE)
+            flags |= CURL_CSELECT_OUT;
+    }
+    curl_multi_socket_action(run->multi, sk->fd, flags, &running);
+    drain(run);
+}
+
+static void on_sock_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+    struct prun *run = userp;
+    struct psock *sk = socketp;
+    (void)easy;
+    if (what == CURL_POLL_REMOVE) {
+        if (sk) {
+            uv_poll_stop(&sk->poll);
+            uv_close((uv_handle_t *)&sk->poll, on_sock_closed);
+            curl_multi_assign(run->multi, s, NULL);
+        }
+        return 0;
+    }
+    if (!sk) {
+        sk = xcalloc(1, sizeof *sk);
+        sk->fd = s;
+        sk->run = run;
+        if (uv_poll_init_socket(&run->loop, &sk->poll, s) != 0) {
+            free(sk);
+            return -1;
+        }
+        sk->poll.data = sk;
+        curl_multi_assign(run->multi, s, sk);
+    }
+    int events = 0;
+    if (what & CURL_POLL_IN)
+        events |= UV_READABLE;
+    if (what & CURL_POLL_OUT)
+        events |= UV_WRITABLE;
+    uv_poll_start(&sk->poll, events, on_poll);
+    return 0;
+}
+
+static void on_curl_timeout(uv_timer_t *t)
+{
+    struct prun *run = t->data;
+    int running;
+    curl_multi_socket_action(run->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    drain(run);
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    struct prun *run = userp;
+    (void)multi;
+    if (timeout_ms < 0)
+        uv_timer_stop(&run->curl_timer);
+    else  /* 0 too: the loop calls back soon, never from inside curl */
+        uv_timer_start(&run->curl_timer, on_curl_timeout, (uint64_t)timeout_ms, 0);
+    return 0;
+}
+
+/* The deadline: give up on everything still running. A transfer that has
+ * started its 2xx body has answered: it counts, measured on what came. */
+static void on_deadline(uv_timer_t *t)
+{
+    struct prun *run = t->data;
+    double now = since(run->t0);
+    for (size_t i = 0; i < run->n; i++) {
+        struct xfer *x = &run->x[i];
+        if (!x->active)
+            continue;
+        struct probe_item *it = x->it;
+        long status = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+        double ttfb = info_secs(x->easy, CURLINFO_STARTTRANSFER_TIME_T);
+        it->http_status = status;
+        it->total = now;
+        if (status >= 200 && status < 300 && ttfb > 0 && it->bytes > 0) {
+            it->state = PROBE_OK;
+            it->latency = ttfb;
+            it->truncated = 1;
+        } else {
+            it->state = PROBE_TIMEOUT;
+            it->latency = status > 0 && ttfb > 0 ? ttfb : -1;
+        }
+        verbosef("probe: %s %s: %s at the deadline", it->site, role_name(it->role),
+                 it->state == PROBE_OK ? "still receiving" : "no answer");
+        xfer_detach(x);
+    }
+    stop_loop_if_done(run);
+}
+
+static void close_walk_cb(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, h->type == UV_POLL ? on_sock_closed : NULL);
+}
+
+static void xfer_setup(struct xfer *x, const struct probe_opts *o, long timeout_ms)
+{
+    CURL *e = x->easy;
+    long connect_ms = o->connect_timeout_ms > 0 && o->connect_timeout_ms < timeout_ms
+                          ? o->connect_timeout_ms
+                          : timeout_ms;
+    curl_easy_setopt(e, CURLOPT_URL, x->it->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    /* each its own connection, so every site pays its own connect + TLS */
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    /* the deadline timer decides first; this is only a backstop */
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms + 1000);
+    curl_easy_setopt(e, CURLOPT_USERAGENT,
+                     o->user_agent ? o->user_agent : "torchshim/" TORCHSHIM_VERSION);
+}
+
+long probe_run(struct probe_item *items, size_t n, const struct probe_opts *o, char **err)
+{
+    static const struct probe_opts defaults = { 0, 0, 0, NULL };
+    if (!o)
+        o = &defaults;
+    if (n == 0)
+        return 0;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return seterr(err, "cannot initialise libcurl");
+    struct prun run;
+    memset(&run, 0, sizeof run);
+    run.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : PROBE_DEFAULT_TIMEOUT_MS;
+    if (uv_loop_init(&run.loop) != 0) {
+        curl_global_cleanup();
+        return seterr(err, "cannot start an event loop");
+    }
+    run.multi = curl_multi_init();
+    if (!run.multi) {
+        uv_loop_close(&run.loop);
+        curl_global_cleanup();
+        return seterr(err, "cannot initialise libcurl's multi interface");
+    }
+    uv_timer_init(&run.loop, &run.curl_timer);
+    uv_timer_init(&run.loop, &run.deadline);
+    run.curl_timer.data = &run;
+    run.deadline.data = &run;
+    curl_multi_setopt(run.multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(run.multi, CURLMOPT_SOCKETDATA, &run);
+    curl_multi_setopt(run.multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(run.multi, CURLMOPT_TIMERDATA, &run);
+
+    run.x = xcalloc(n, sizeof *run.x);
+    run.n = n;
+    run.t0 = uv_hrtime();
+    for (size_t i = 0; i < n; i++) {
+        struct xfer *x = &run.x[i];
+        x->run = &run;
+        x->it = &items[i];
+        x->max_bytes = o->max_bytes ? o->max_bytes : PROBE_MAX_BYTES;
+        item_reset_results(x->it);
+        x->easy = curl_easy_init();
+        if (!x->easy) {
+            x->it->state = PROBE_FAILED;
+            x->it->error = xstrdup("cannot create a curl handle");
+            continue;
+        }
+        xfer_setup(x, o, run.timeout_ms);
+        CURLMcode mc = curl_multi_add_handle(run.multi, x->easy);
+        if (mc != CURLM_OK) {
+            x->it->state = PROBE_FAILED;
+            x->it->error = xstrdup(curl_multi_strerror(mc));
+            continue;
+        }
+        x->active = 1;
+        run.left++;
+    }
+    if (run.left) {
+        uv_timer_start(&run.deadline, on_deadline, (uint64_t)run.timeout_ms, 0);
+        uv_run(&run.loop, UV_RUN_DEFAULT);
+    }
+    /* anything uv_run left behind (it only returns early via uv_stop) */
+    if (run.left)
+        on_deadline(&run.deadline);
+
+    long answered = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (run.x[i].easy)
+            curl_easy_cleanup(run.x[i].easy);
+        answered += items[i].state == PROBE_OK;
+    }
+    curl_multi_cleanup(run.multi);
+    uv_timer_stop(&run.curl_timer);
+    uv_timer_stop(&run.deadline);
+    uv_walk(&run.loop, close_walk_cb, NULL);
+    uv_run(&run.loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&run.loop) != 0)
+        verbosef("probe: the event loop did not close cleanly");
+    free(run.x);
+    curl_global_cleanup();
+    return answered;
+}
+
+/* ------------------------------------------------------------------ */
+/* pure helpers                                                         */
+
+static int state_rank(enum probe_state s)
+{
+    switch (s) {
+    case PROBE_OK: return 0;
+    case PROBE_FAILED: return 1;
+    case PROBE_TIMEOUT: return 2;
+    default: return 3;
+    }
+}
+
+int probe_cmp(const struct probe_item *a, const struct probe_item *b)
+{
+    if (a->role != b->role)
+        return a->role < b->role ? -1 : 1;
+    int ra = state_rank(a->state), rb = state_rank(b->state);
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
+    if (a->state == PROBE_OK && a->latency != b->latency) {
+        /* an unknown latency (< 0) sorts last */
+        if (a->latency < 0 || b->latency < 0)
+            return a->latency < 0 ? 1 : -1;
+        return a->latency < b->latency ? -1 : 1;
+    }
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static int cmp_items(const void *a, const void *b)
+{
+    return probe_cmp(a, b);
+}
+
+void probe_sort(struct probe_item *items, size_t n)
+{
+    if (n > 1)
+        qsort(items, n, sizeof *items, cmp_items);
+}
+
+const struct probe_item *probe_best(const struct probe_item *items, size_t n, enum role r)
+{
+    const struct probe_item *best = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (items[i].role == r && items[i].state == PROBE_OK &&
+            (!best || probe_cmp(&items[i], best) < 0))
+            best = &items[i];
+    return best;
+}
+
+double probe_rate(const struct probe_item *it)
+{
+    if (it->state != PROBE_OK || it->bytes == 0 || it->latency < 0 || it->total < 0)
+        return -1;
+    double secs = it->total - it->latency;
+    if (secs < 0.001)
+        secs = 0.001;
+    return (double)it->bytes / secs;
+}
+
+void probe_fmt_duration(double secs, char *buf, size_t n)
+{
+    if (secs < 0)
+        snprintf(buf, n, "-");
+    else if (secs < 0.9995)
+        snprintf(buf, n, "%.0f ms", secs * 1000);
+    else if (secs < 9.995)
+        snprintf(buf, n, "%.2f s", secs);
+    else
+        snprintf(buf, n, "%.1f s", secs);
+}
+
+void probe_fmt_rate(double bps, char *buf, size_t n)
+{
+    static const char *const units[] = { "B/s", "KB/s", "MB/s", "GB/s", "TB/s" };
+    if (bps < 0) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    size_t u = 0;
+    while (bps >= 999.5 && u + 1 < sizeof units / sizeof *units) {
+        bps /= 1000;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, n, "%.0f %s", bps, units[u]);
+    else
+        snprintf(buf, n, bps < 9.995 ? "%.2f %s" : bps < 99.95 ? "%.1f %s" : "%.0f %s", bps, units[u]);
+}
+
+char *probe_fmt_status(const struct probe_item *it, long timeout_ms)
+{
+    switch (it->state) {
+    case PROBE_OK:
+        return xstrdup("ok");
+    case PROBE_FAILED:
+        return xstrdup(it->error ? it->error : "failed");
+    case PROBE_TIMEOUT: {
+        char d[32];
+        probe_fmt_duration((double)timeout_ms / 1000, d, sizeof d);
+        return it->http_status > 0
+                   ? xasprintf("HTTP %ld, no body within %s", it->http_status, d)
+                   : xasprintf("no answer within %s", d);
+    }
+    default:
+        return xstrdup("not probed");
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* saving the choice                                                    */
+
+static int role_index(const char *key, size_t len)
+{
+    for (int r = 0; r < ROLE_N; r++)
+        if (strlen(role_name((enum role)r)) == len && !strncmp(key, role_name((enum role)r), len))
+            return r;
+    return -1;
+}
+
+/* The section name of a "[name]" line (S after leading blanks), as libinih
+ * reads it: everything between the brackets, blanks included; malloc'd. */
+static char *section_name(const char *s)
+{
+    const char *e = strchr(s + 1, ']');
+    return xstrndup(s + 1, e ? (size_t)(e - s - 1) : strcspn(s + 1, "\r\n"));
+}
+
+/* The inline comment of a value (VAL up to, not including, the line end):
+ * from the blanks before a ';' that follows a blank; "" if none. */
+static const char *inline_comment(const char *val, size_t len)
+{
+    for (size_t i = 1; i < len; i++)
+        if (val[i] == ';' && (val[i - 1] == ' ' || val[i - 1] == '\t')) {
+            size_t k = i;
+            while (k > 0 && (val[k - 1] == ' ' || val[k - 1] == '\t'))
+                k--;
+            return val + k;
+        }
+    return val + len;
+}
+
+/* Insert the keys not written yet at AT, in role order; they count as
+ * written from now on (a later [use] section must not say them again). */
+static void push_keys(struct strv *out, size_t at, const char *const use[ROLE_N],
+                      int written[ROLE_N], const char *eol)
+{
+    for (int r = ROLE_N - 1; r >= 0; r--)
+        if (use[r] && !written[r]) {
+            char *kv = xasprintf("%s = %s%s", role_name((enum role)r), use[r], eol);
+            strv_insert(out, at, kv);
+            free(kv);
+            written[r] = 1;
+        }
+}
+
+char *probe_use_update(const char *text, const char *const use[ROLE_N])
+{
+    struct strv out = STRV_INIT;
+    int in_use = 0, seen_use = 0, inserted = 0, skip_cont = 0;
+    int written[ROLE_N] = { 0 };
+    size_t insert_at = 0;
+    const char *eol = "\n";
+    if (!text)
+        text = "";
+    const char *nl = strchr(text, '\n');
+    if (nl && nl > text && nl[-1] == '\r')
+        eol = "\r\n";
+
+    for (const char *cur = text, *next; *cur; cur = next) {
+        size_t len = strcspn(cur, "\n");
+        next = cur + len + (cur[len] == '\n');
+        const char *end = len > 0 && cur[len - 1] == '\r' ? cur + len - 1 : cur + len;
+        const char *s = cur;
+        while (s < end && (*s == ' ' || *s == '\t'))
+            s++;
+        int indented = s > cur, blank = s == end;
+        /* the line as it was, with a line end even if the file had none */
+        char *orig = cur[len] == '\n' ? xstrndup(cur, (size_t)(next - cur))
+                                      : xasprintf("%.*s%s", (int)len, cur, eol);
+
+        if (!blank && *s == '[') {
+            if (in_use && !inserted) {
+                push_keys(&out, insert_at, use, written, eol);
+                inserted = 1;
+            }
+            char *name = section_name(s);
+            in_use = !strcmp(name, "use");
+            free(name);
+            skip_cont = 0;
+            strv_push_take(&out, orig);
+            if (in_use && !seen_use) {
+                seen_use = 1;
+                insert_at = out.n;
+            }
+            continue;
+        }
+        if (!in_use || blank || *s == ';' || *s == '#') {
+            strv_push_take(&out, orig);
+            continue;
+        }
+        if (indented) {  /* a continuation line: of a key we replace, or not */
+            if (skip_cont) {
+                free(orig);
+            } else {
+                strv_push_take(&out, orig);
+                if (!inserted)
+                    insert_at = out.n;
+            }
+            continue;
+        }
+        size_t klen = strcspn(s, "=:\r\n");
+        size_t kend = klen;
+        while (kend > 0 && (s[kend - 1] == ' ' || s[kend - 1] == '\t'))
+            kend--;
+        int r = role_index(s, kend);
+        if (r >= 0 && use[r]) {
+            skip_cont = 1;
+            free(orig);
+            if (written[r])  /* a repeated key: the first one says it now */
+                continue;
+            const char *val = s + klen + (s[klen] == '=' || s[klen] == ':');
+            const char *cmt = inline_comment(val, (size_t)(end - val));
+            strv_push_take(&out, xasprintf("%.*s = %s%.*s%s", (int)kend, s, use[r],
+                                           (int)(end - cmt), cmt, eol));
+            written[r] = 1;
+        } else {
+            skip_cont = 0;
+            strv_push_take(&out, orig);
+        }
+        if (!inserted)
+            insert_at = out.n;
+    }
+    if (in_use && !inserted)
+        push_keys(&out, insert_at, use, written, eol);
+    if (!seen_use) {
+        int any = 0;
+        for (int r = 0; r < ROLE_N; r++)
+            any |= use[r] != NULL;
+        if (any) {
+            if (out.n && strspn(out.v[out.n - 1], " \t\r\n") != strlen(out.v[out.n - 1]))
+                strv_push(&out, eol);
+            strv_pushf(&out, "[use]%s", eol);
+            push_keys(&out, out.n, use, written, eol);
+        }
+    }
+    size_t total = 1;
+    for (size_t i = 0; i < out.n; i++)
+        total += strlen(out.v[i]);
+    char *res = xmalloc(total), *p = res;
+    for (size_t i = 0; i < out.n; i++) {
+        size_t l = strlen(out.v[i]);
+        memcpy(p, out.v[i], l);
+        p += l;
+    }
+    *p = '\0';
+    strv_clear(&out);
+    return res;
+}
+
+/* mkdir -p the directory part of PATH. */
+static int make_parents(const char *path, char **err)
+{
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    int r = 0;
+    if (slash && slash != dir) {
+        *slash = '\0';
+        for (char *p = dir + 1;; p++) {
+            if (*p == '/' || *p == '\0') {
+                char c = *p;
+                *p = '\0';
+                if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+                    r = seterr(err, "cannot create %s: %s", dir, strerror(errno));
+                    break;
+                }
+                *p = c;
+                if (!c)
+                    break;
+            }
+        }
+    }
+    free(dir);
+    return r;
+}
+
+static int read_all(const char *path, char **out, char **err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (errno == ENOENT)
+            return 0;
+        return seterr(err, "cannot read %s: %s", path, strerror(errno));
+    }
+    size_t n = 0, cap = 4096;
+    char *buf = xmalloc(cap);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0)
+            buf = xrealloc(buf, cap *= 2);
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return seterr(err, "cannot read %s", path);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    return 0;
+}
+
+static int write_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int probe_save_use(const char *path, const char *const use[ROLE_N], char **err)
+{
+    char target[PATH_MAX];
+    struct stat st;
+    int exists = 0;
+    if (!path || !*path)
+        return seterr(err, "no user configuration file (set HOME or TORCHSHIM_CONFIG)");
+    snprintf(target, sizeof target, "%s", path);
+    if (lstat(path, &st) == 0) {
+        if (S_ISLNK(st.st_mode) && !realpath(path, target))
+            return seterr(err, "%s: a symlink to nowhere (%s)", path, strerror(errno));
+        if (stat(target, &st) != 0)
+            return seterr(err, "%s: %s", target, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+            return seterr(err, "%s is not a regular file: not rewriting it", target);
+        exists = 1;
+    }
+    char *old = NULL;
+    if (exists && read_all(target, &old, err))
+        return -1;
+    if (!exists && make_parents(target, err))
+        return -1;
+    char *text = probe_use_update(old, use);
+    free(old);
+
+    const char *slash = strrchr(target, '/');
+    char *tmp = slash ? xasprintf("%.*s/.%s.XXXXXX", (int)(slash - target), target, slash + 1)
+                      : xasprintf(".%s.XXXXXX", target);
+    int r = 0;
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        r = seterr(err, "cannot create a file beside %s: %s", target, strerror(errno));
+        goto out;
+    }
+    mode_t mode;
+    if (exists) {
+        mode = st.st_mode & 07777;
+    } else {
+        mode_t mask = umask(0);
+        umask(mask);
+        mode = 0666 & ~mask;
+    }
+    if (fchmod(fd, mode) != 0 || write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
+        r = seterr(err, "cannot write %s: %s", tmp, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        goto out;
+    }
+    if (close(fd) != 0 || rename(tmp, target) != 0) {
+        r = seterr(err, "cannot replace %s: %s", target, strerror(errno));
+        unlink(tmp);
+    }
+out:
+    free(tmp);
+    free(text);
+    return r;
+}
