@@ -1,17 +1,10 @@
 /* fetch.c — see fetch.h.
  *
- * The shape follows curl's docs/examples/multi-uv.c: curl tells us which
- * sockets to watch (CURLMOPT_SOCKETFUNCTION -> uv_poll) and when to call it
- * back (CURLMOPT_TIMERFUNCTION -> one uv_timer); libuv tells curl what
- * happened (curl_multi_socket_action). Differences from the example, each
- * a known pitfall of it:
- *   - curl_multi_info_read is drained completely after every
- *     curl_multi_socket_action, so no finished transfer is ever missed;
- *   - a poll error is passed on as CURL_CSELECT_ERR;
- *   - a timeout of 0 is a 0 ms uv timer (run from the loop, never
- *     recursively from inside curl);
- *   - a transfer is good only with CURLE_OK *and* an HTTP 2xx (or a 304
- *     answering our conditional request).
+ * curl multi runs on a libuv loop through curluv.c (curl's multi-uv.c
+ * pattern, with its pitfalls fixed: every completion message read after each
+ * action, poll errors passed on as CURL_CSELECT_ERR, 0 ms timeouts run from
+ * the loop). Here, a transfer is good only with CURLE_OK *and* an HTTP 2xx
+ * (or a 304 answering our conditional request).
  *
  * Life of a job: one `struct attempt` per HTTP request; a mirror runs its
  * attempts one at a time (repodata: .zst, .bz2, .json); a good answer goes
@@ -31,6 +24,7 @@
 #include <uv.h>
 
 #include "cache.h"
+#include "curluv.h"
 #include "decompress.h"
 #include "msg.h"
 
@@ -120,15 +114,9 @@ struct memo {
     int dirty;
 };
 
-struct sock {
-    uv_poll_t poll;
-    curl_socket_t fd;
-    struct run *run;
-};
-
 struct run {
     uv_loop_t loop;
-    uv_timer_t curl_timer;
+    struct curluv cu;              /* curl multi <-> libuv glue */
     uv_timer_t progress_timer;
     CURLM *multi;
     CURL **pool;                   /* idle easy handles */
@@ -473,84 +461,6 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
         *slot = xstrndup(v, (size_t)(end - v));
     }
     return k;
-}
-
-static void drain(struct run *run);
-
-static void on_poll(uv_poll_t *h, int status, int events)
-{
-    struct sock *sk = h->data;
-    struct run *run = sk->run;
-    int flags = 0, running;
-
-    if (status < 0)
-        flags = CURL_CSELECT_ERR;
-    else {
-        if (events & UV_READABLE)
-            flags |= CURL_CSELECT_IN;
-        if (events & UV_WRITABLE)
-            flags |= CURL_CSELECT_OUT;
-    }
-    curl_multi_socket_action(run->multi, sk->fd, flags, &running);
-    drain(run);
-}
-
-static void on_sock_closed(uv_handle_t *h)
-{
-    free(h->data);
-}
-
-static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
-{
-    struct run *run = userp;
-    struct sock *sk = socketp;
-    (void)easy;
-
-    if (what == CURL_POLL_REMOVE) {
-        if (sk) {
-            uv_poll_stop(&sk->poll);
-            uv_close((uv_handle_t *)&sk->poll, on_sock_closed);
-            curl_multi_assign(run->multi, s, NULL);
-        }
-        return 0;
-    }
-    if (!sk) {
-        sk = xcalloc(1, sizeof *sk);
-        sk->fd = s;
-        sk->run = run;
-        if (uv_poll_init_socket(&run->loop, &sk->poll, s) != 0) {
-            free(sk);
-            return -1;
-        }
-        sk->poll.data = sk;
-        curl_multi_assign(run->multi, s, sk);
-    }
-    int events = 0;
-    if (what & CURL_POLL_IN)
-        events |= UV_READABLE;
-    if (what & CURL_POLL_OUT)
-        events |= UV_WRITABLE;
-    uv_poll_start(&sk->poll, events, on_poll);
-    return 0;
-}
-
-static void on_curl_timeout(uv_timer_t *t)
-{
-    struct run *run = t->data;
-    int running;
-    curl_multi_socket_action(run->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    drain(run);
-}
-
-static int on_timer(CURLM *multi, long timeout_ms, void *userp)
-{
-    struct run *run = userp;
-    (void)multi;
-    if (timeout_ms < 0)
-        uv_timer_stop(&run->curl_timer);
-    else   /* 0 too: the loop calls back soon, never from inside curl */
-        uv_timer_start(&run->curl_timer, on_curl_timeout, (uint64_t)timeout_ms, 0);
-    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -936,33 +846,18 @@ static void transfer_done(struct run *run, struct attempt *a, CURLcode res)
     job_pump(js);
 }
 
-static void drain(struct run *run)
+/* curluv: a transfer finished */
+static void on_done(struct curluv *cu, CURL *e, CURLcode res)
 {
-    CURLMsg *msg;
-    int left;
-    while ((msg = curl_multi_info_read(run->multi, &left))) {
-        if (msg->msg != CURLMSG_DONE)
-            continue;
-        CURL *e = msg->easy_handle;
-        CURLcode res = msg->data.result;
-        void *p = NULL;
-        curl_easy_getinfo(e, CURLINFO_PRIVATE, &p);
-        struct attempt *a = p;
-        if (a)
-            transfer_done(run, a, res);
-    }
+    void *p = NULL;
+    curl_easy_getinfo(e, CURLINFO_PRIVATE, &p);
+    struct attempt *a = p;
+    if (a)
+        transfer_done(cu->data, a, res);
 }
 
 /* ------------------------------------------------------------------ */
 /* the run                                                              */
-
-static void close_walk_cb(uv_handle_t *h, void *arg)
-{
-    (void)arg;
-    if (uv_is_closing(h))
-        return;
-    uv_close(h, h->type == UV_POLL ? on_sock_closed : NULL);
-}
 
 static void resolve_opts(struct run *run, const struct fetch_opts *o)
 {
@@ -1052,14 +947,9 @@ static int net_start(struct run *run)
         curl_global_cleanup();
         return -1;
     }
-    uv_timer_init(&run->loop, &run->curl_timer);
+    curluv_init(&run->cu, &run->loop, run->multi, on_done, NULL, run);
     uv_timer_init(&run->loop, &run->progress_timer);
-    run->curl_timer.data = run;
     run->progress_timer.data = run;
-    curl_multi_setopt(run->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(run->multi, CURLMOPT_SOCKETDATA, run);
-    curl_multi_setopt(run->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-    curl_multi_setopt(run->multi, CURLMOPT_TIMERDATA, run);
     curl_multi_setopt(run->multi, CURLMOPT_MAX_HOST_CONNECTIONS, MAX_HOST_CONNS);
     curl_multi_setopt(run->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, MAX_TOTAL_CONNS);
     if (run->progress_on)
@@ -1083,9 +973,9 @@ static void net_stop(struct run *run)
     run->npool = run->cappool = 0;
     curl_multi_cleanup(run->multi);
     run->multi = NULL;
-    uv_timer_stop(&run->curl_timer);
+    curluv_stop_timer(&run->cu);
     uv_timer_stop(&run->progress_timer);
-    uv_walk(&run->loop, close_walk_cb, NULL);
+    uv_walk(&run->loop, curluv_close_walk, NULL);
     uv_run(&run->loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&run->loop) != 0)
         verbosef("fetch: the event loop did not close cleanly");

@@ -1,11 +1,7 @@
 /* probe.c — see probe.h.
  *
- * The event loop follows curl's docs/examples/multi-uv.c: curl says which
- * sockets to watch (CURLMOPT_SOCKETFUNCTION -> uv_poll) and when to call it
- * back (CURLMOPT_TIMERFUNCTION -> one uv_timer); libuv tells curl what
- * happened (curl_multi_socket_action, a poll error as CURL_CSELECT_ERR), and
- * curl_multi_info_read is drained after every call. One more timer is the
- * run's deadline: whatever is still going then is given up. */
+ * curl multi on a libuv loop through curluv.c, as fetch.c does. One more
+ * timer is the run's deadline: whatever is still going then is given up. */
 #include "probe.h"
 
 #include <curl/curl.h>
@@ -20,6 +16,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "curluv.h"
 #include "msg.h"
 #include "strv.h"
 
@@ -191,15 +188,9 @@ struct xfer {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-struct psock {
-    uv_poll_t poll;
-    curl_socket_t fd;
-    struct prun *run;
-};
-
 struct prun {
     uv_loop_t loop;
-    uv_timer_t curl_timer;
+    struct curluv cu;     /* curl multi <-> libuv glue */
     uv_timer_t deadline;
     CURLM *multi;
     struct xfer *x;
@@ -274,99 +265,25 @@ static void xfer_done(struct xfer *x, CURLcode res)
 static void stop_loop_if_done(struct prun *run)
 {
     if (run->left == 0) {
-        uv_timer_stop(&run->curl_timer);
+        curluv_stop_timer(&run->cu);
         uv_timer_stop(&run->deadline);
         uv_stop(&run->loop);
     }
 }
 
-static void drain(struct prun *run)
+/* curluv: a transfer finished */
+static void on_done(struct curluv *cu, CURL *easy, CURLcode res)
 {
-    CURLMsg *msg;
-    int pending;
-    while ((msg = curl_multi_info_read(run->multi, &pending))) {
-        if (msg->msg != CURLMSG_DONE)
-            continue;
-        struct xfer *x = NULL;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-        if (x && x->active)
-            xfer_done(x, msg->data.result);
-    }
-    stop_loop_if_done(run);
+    (void)cu;
+    struct xfer *x = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+    if (x && x->active)
+        xfer_done(x, res);
 }
 
-static void on_poll(uv_poll_t *h, int status, int events)
+static void after_drain(struct curluv *cu)
 {
-    struct psock *sk = h->data;
-    struct prun *run = sk->run;
-    int flags = 0, running;
-    if (status < 0)
-        flags = CURL_CSELECT_ERR;
-    else {
-        if (events & UV_READABLE)
-            flags |= CURL_CSELECT_IN;
-        if (events & UV_WRITABLE)
-            flags |= CURL_CSELECT_OUT;
-    }
-    curl_multi_socket_action(run->multi, sk->fd, flags, &running);
-    drain(run);
-}
-
-static void on_sock_closed(uv_handle_t *h)
-{
-    free(h->data);
-}
-
-static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
-{
-    struct prun *run = userp;
-    struct psock *sk = socketp;
-    (void)easy;
-    if (what == CURL_POLL_REMOVE) {
-        if (sk) {
-            uv_poll_stop(&sk->poll);
-            uv_close((uv_handle_t *)&sk->poll, on_sock_closed);
-            curl_multi_assign(run->multi, s, NULL);
-        }
-        return 0;
-    }
-    if (!sk) {
-        sk = xcalloc(1, sizeof *sk);
-        sk->fd = s;
-        sk->run = run;
-        if (uv_poll_init_socket(&run->loop, &sk->poll, s) != 0) {
-            free(sk);
-            return -1;
-        }
-        sk->poll.data = sk;
-        curl_multi_assign(run->multi, s, sk);
-    }
-    int events = 0;
-    if (what & CURL_POLL_IN)
-        events |= UV_READABLE;
-    if (what & CURL_POLL_OUT)
-        events |= UV_WRITABLE;
-    uv_poll_start(&sk->poll, events, on_poll);
-    return 0;
-}
-
-static void on_curl_timeout(uv_timer_t *t)
-{
-    struct prun *run = t->data;
-    int running;
-    curl_multi_socket_action(run->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    drain(run);
-}
-
-static int on_timer(CURLM *multi, long timeout_ms, void *userp)
-{
-    struct prun *run = userp;
-    (void)multi;
-    if (timeout_ms < 0)
-        uv_timer_stop(&run->curl_timer);
-    else  /* 0 too: the loop calls back soon, never from inside curl */
-        uv_timer_start(&run->curl_timer, on_curl_timeout, (uint64_t)timeout_ms, 0);
-    return 0;
+    stop_loop_if_done(cu->data);
 }
 
 /* The deadline: give up on everything still running. A transfer that has
@@ -398,13 +315,6 @@ static void on_deadline(uv_timer_t *t)
         xfer_detach(x);
     }
     stop_loop_if_done(run);
-}
-
-static void close_walk_cb(uv_handle_t *h, void *arg)
-{
-    (void)arg;
-    if (!uv_is_closing(h))
-        uv_close(h, h->type == UV_POLL ? on_sock_closed : NULL);
 }
 
 static void xfer_setup(struct xfer *x, const struct probe_opts *o, long timeout_ms)
@@ -460,14 +370,9 @@ long probe_run(struct probe_item *items, size_t n, const struct probe_opts *o, c
         curl_global_cleanup();
         return seterr(err, "cannot initialise libcurl's multi interface");
     }
-    uv_timer_init(&run.loop, &run.curl_timer);
     uv_timer_init(&run.loop, &run.deadline);
-    run.curl_timer.data = &run;
     run.deadline.data = &run;
-    curl_multi_setopt(run.multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(run.multi, CURLMOPT_SOCKETDATA, &run);
-    curl_multi_setopt(run.multi, CURLMOPT_TIMERFUNCTION, on_timer);
-    curl_multi_setopt(run.multi, CURLMOPT_TIMERDATA, &run);
+    curluv_init(&run.cu, &run.loop, run.multi, on_done, after_drain, &run);
 
     run.x = xcalloc(n, sizeof *run.x);
     run.n = n;
@@ -509,9 +414,9 @@ long probe_run(struct probe_item *items, size_t n, const struct probe_opts *o, c
         answered += items[i].state == PROBE_OK;
     }
     curl_multi_cleanup(run.multi);
-    uv_timer_stop(&run.curl_timer);
+    curluv_stop_timer(&run.cu);
     uv_timer_stop(&run.deadline);
-    uv_walk(&run.loop, close_walk_cb, NULL);
+    uv_walk(&run.loop, curluv_close_walk, NULL);
     uv_run(&run.loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&run.loop) != 0)
         verbosef("probe: the event loop did not close cleanly");
