@@ -44,16 +44,6 @@ static int in_use(const struct config *c, enum role r, const char *site)
     return 0;
 }
 
-static int listed(char *const *only, size_t nonly, const struct config *c, const struct site *s)
-{
-    if (!nonly)
-        return 1;
-    for (size_t i = 0; i < nonly; i++)
-        if (config_site(c, only[i]) == s)
-            return 1;
-    return 0;
-}
-
 static void print_sources(const struct config *c)
 {
     char *user = config_user_path();
@@ -79,7 +69,7 @@ static void list_sites(const struct config *c, char *const *only, size_t nonly)
     printf("\nsites ('*' marks a URL [use] picks):\n");
     for (size_t i = 0; i < c->nsites; i++) {
         const struct site *s = &c->sites[i];
-        if (!listed(only, nonly, c, s))
+        if (!probe_site_listed(s, c, only, nonly))
             continue;
         printf("  %s\n", s->name);
         for (int r = 0; r < ROLE_N; r++) {

@@ -12,23 +12,12 @@
 
 #include "config.h"
 #include "msg.h"
+#include "str.h"
 
 #define DRIVER_TSV "driver-cuda.tsv"
 #define CC_TSV "compute-cap.tsv"
 #define MAX_TABLE_BYTES (1024 * 1024)
 #define MAX_FIELDS 8
-
-static void setmsg(char *buf, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void setmsg(char *buf, size_t n, const char *fmt, ...)
-{
-    if (!buf || !n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, n, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- small parsers ---------------------------------------------------- */
 
@@ -146,7 +135,7 @@ int cudatable_driver_cmp(const char *a, const char *b)
 
 static void fmt_cuda(int v, char *out, size_t n)
 {
-    setmsg(out, n, "%d.%d", v / 100, v % 100);
+    str_printf(out, n, "%d.%d", v / 100, v % 100);
 }
 
 /* ---- table files -------------------------------------------------------- */
@@ -166,7 +155,7 @@ static int perr(struct parse_ctx *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    setmsg(c->err, c->errn, "%s:%d: %s", c->name, c->line, what);
+    str_printf(c->err, c->errn, "%s:%d: %s", c->name, c->line, what);
     return -1;
 }
 
@@ -343,7 +332,7 @@ static int parse_both(struct cudatable *t, const char *dtext, const char *dname,
         return -1;
     }
     if (t->ndrv == 0) {
-        setmsg(err, errn, "%s: no rows", dname);
+        str_printf(err, errn, "%s: no rows", dname);
         cudatable_free(t);
         return -1;
     }
@@ -360,7 +349,7 @@ static char *slurp(const char *path, char *err, size_t errn)
 {
     FILE *fp = fopen(path, "r");
     if (!fp) {
-        setmsg(err, errn, "%s: %s", path, strerror(errno));
+        str_printf(err, errn, "%s: %s", path, strerror(errno));
         return NULL;
     }
     size_t cap = 4096, len = 0;
@@ -368,7 +357,7 @@ static char *slurp(const char *path, char *err, size_t errn)
     for (;;) {
         if (len + 1 >= cap) {
             if (cap >= MAX_TABLE_BYTES) {
-                setmsg(err, errn, "%s: larger than %d bytes", path, MAX_TABLE_BYTES);
+                str_printf(err, errn, "%s: larger than %d bytes", path, MAX_TABLE_BYTES);
                 goto fail;
             }
             cap *= 2;
@@ -380,13 +369,13 @@ static char *slurp(const char *path, char *err, size_t errn)
             break;
     }
     if (ferror(fp)) {
-        setmsg(err, errn, "%s: read error", path);
+        str_printf(err, errn, "%s: read error", path);
         goto fail;
     }
     fclose(fp);
     buf[len] = '\0';
     if (memchr(buf, '\0', len)) {
-        setmsg(err, errn, "%s: binary data", path);
+        str_printf(err, errn, "%s: binary data", path);
         free(buf);
         return NULL;
     }
@@ -457,7 +446,7 @@ static int cap_bound(const struct cudatable_query *q)
 int cudatable_max_cuda_q(const struct cudatable *t, const struct cudatable_query *q,
                          char *out, size_t n)
 {
-    setmsg(out, n, "%s", "");
+    str_printf(out, n, "%s", "");
     int bound = cap_bound(q);
     if (bound < 0 || (!q->driver && !q->cuda_cap) ||
         (q->driver && !cudatable_driver_valid(q->driver)))
@@ -484,7 +473,7 @@ int cudatable_max_cuda(const struct cudatable *t, const char *driver_version, in
 {
     struct cudatable_query q = { .driver = driver_version, .windows = windows };
     if (!driver_version) {
-        setmsg(out, n, "%s", "");
+        str_printf(out, n, "%s", "");
         return -1;
     }
     return cudatable_max_cuda_q(t, &q, out, n);
@@ -507,7 +496,7 @@ static const struct cudatable_cc_row *cc_row(const struct cudatable *t, int cuda
 int cudatable_cc_warning(const struct cudatable *t, const char *variant, const char *torch,
                          const char *compute_cap, char *msg, size_t msgn)
 {
-    setmsg(msg, msgn, "%s", "");
+    str_printf(msg, msgn, "%s", "");
     int cuda = cudatable_variant_cuda(variant);
     int cc = compute_cap ? parse_cc(compute_cap) : -1;
     if (cuda < 0 || cc < 0)
@@ -517,18 +506,18 @@ int cudatable_cc_warning(const struct cudatable *t, const char *variant, const c
         return -1;
     char who[96];
     if (torch)
-        setmsg(who, sizeof who, "torch %s %s wheels", torch, variant);
+        str_printf(who, sizeof who, "torch %s %s wheels", torch, variant);
     else
-        setmsg(who, sizeof who, "%s wheels", variant);
+        str_printf(who, sizeof who, "%s wheels", variant);
     if (cc < r->min_cc) {
-        setmsg(msg, msgn,
+        str_printf(msg, msgn,
                "GPU compute capability %d.%d is older than %d.%d, the oldest the %s are "
                "built for (CUDA kernels will fail: \"no kernel image is available\")",
                cc / 10, cc % 10, r->min_cc / 10, r->min_cc % 10, who);
         return 1;
     }
     if (cc / 10 > r->max_cc / 10) {
-        setmsg(msg, msgn,
+        str_printf(msg, msgn,
                "GPU compute capability %d.%d is newer than %d.%d, the newest the %s are "
                "built for (CUDA kernels will fail: \"no kernel image is available\")",
                cc / 10, cc % 10, r->max_cc / 10, r->max_cc % 10, who);
@@ -540,49 +529,49 @@ int cudatable_cc_warning(const struct cudatable *t, const char *variant, const c
 int cudatable_check(const struct cudatable *t, const char *variant,
                     const struct cudatable_query *q, char *why, size_t whyn)
 {
-    setmsg(why, whyn, "%s", "");
+    str_printf(why, whyn, "%s", "");
     if (variant && !strcmp(variant, "cpu"))
         return 1;
     int cuda = cudatable_variant_cuda(variant);
     if (cuda < 0) {
-        setmsg(why, whyn, "%s is not a CUDA variant", variant ? variant : "(null)");
+        str_printf(why, whyn, "%s is not a CUDA variant", variant ? variant : "(null)");
         return -1;
     }
     const struct cudatable_driver_row *r = driver_row(t, cuda);
     if (!r) {
-        setmsg(why, whyn, "%s: no driver requirement known (not in %s)", variant, DRIVER_TSV);
+        str_printf(why, whyn, "%s: no driver requirement known (not in %s)", variant, DRIVER_TSV);
         return -1;
     }
     if (!q->driver && !q->cuda_cap) {
-        setmsg(why, whyn, "%s: no NVIDIA driver", variant);
+        str_printf(why, whyn, "%s: no NVIDIA driver", variant);
         return 0;
     }
     if (q->driver) {
         if (!cudatable_driver_valid(q->driver)) {
-            setmsg(why, whyn, "'%s' is not a driver version", q->driver);
+            str_printf(why, whyn, "'%s' is not a driver version", q->driver);
             return -1;
         }
         const char *min = row_min(r, q->windows);
         if (cudatable_driver_cmp(q->driver, min) < 0) {
-            setmsg(why, whyn, "%s needs NVIDIA driver >= %s (%s), this one is %s", variant,
+            str_printf(why, whyn, "%s needs NVIDIA driver >= %s (%s), this one is %s", variant,
                    min, q->windows ? "Windows" : "Linux", q->driver);
             return 0;
         }
     }
     int bound = cap_bound(q);
     if (bound < 0) {
-        setmsg(why, whyn, "'%s' is not a CUDA version", q->cuda_cap);
+        str_printf(why, whyn, "'%s' is not a CUDA version", q->cuda_cap);
         return -1;
     }
     if (cuda > bound) {
-        setmsg(why, whyn, "%s needs CUDA %d.%d, the driver supports CUDA %s at most", variant,
+        str_printf(why, whyn, "%s needs CUDA %d.%d, the driver supports CUDA %s at most", variant,
                cuda / 100, cuda % 100, q->cuda_cap);
         return 0;
     }
     if (q->compute_cap && cudatable_cc_warning(t, variant, q->torch, q->compute_cap, why,
                                                whyn) == 1)
         return 0;
-    setmsg(why, whyn, "%s", "");
+    str_printf(why, whyn, "%s", "");
     return 1;
 }
 
@@ -597,8 +586,8 @@ int cudatable_pick_q(const struct cudatable *t, const struct cudatable_query *q,
                      const char *const *published, size_t n, char *out, size_t outn,
                      char *why, size_t whyn)
 {
-    setmsg(out, outn, "%s", "");
-    setmsg(why, whyn, "%s", "");
+    str_printf(out, outn, "%s", "");
+    str_printf(why, whyn, "%s", "");
     int have_cpu = 0;
     const char *best = NULL;
     int best_cuda = -1;
@@ -634,29 +623,29 @@ int cudatable_pick_q(const struct cudatable *t, const struct cudatable_query *q,
         }
         if (ok == 0) {
             size_t used = strlen(reason);
-            setmsg(reason + used, sizeof reason - used, "%s%s", used ? "; " : "", w);
+            str_printf(reason + used, sizeof reason - used, "%s%s", used ? "; " : "", w);
         }
     }
     if (best) {
-        setmsg(out, outn, "%s", best);
+        str_printf(out, outn, "%s", best);
         if (reason[0])
-            setmsg(why, whyn, "%s (not newer: %s)", best, reason);
+            str_printf(why, whyn, "%s (not newer: %s)", best, reason);
         else
-            setmsg(why, whyn, "%s: the newest published variant (CUDA %d.%d)", best,
+            str_printf(why, whyn, "%s: the newest published variant (CUDA %d.%d)", best,
                    best_cuda / 100, best_cuda % 100);
         return 0;
     }
     if (have_cpu) {
-        setmsg(out, outn, "cpu");
+        str_printf(out, outn, "cpu");
         if (!q->driver && !q->cuda_cap)
-            setmsg(why, whyn, "cpu: no NVIDIA driver");
+            str_printf(why, whyn, "cpu: no NVIDIA driver");
         else if (reason[0])
-            setmsg(why, whyn, "cpu: %s", reason);
+            str_printf(why, whyn, "cpu: %s", reason);
         else
-            setmsg(why, whyn, "cpu: no published CUDA variant is known to the driver table");
+            str_printf(why, whyn, "cpu: no published CUDA variant is known to the driver table");
         return 0;
     }
-    setmsg(why, whyn, "no published variant fits%s%s", reason[0] ? ": " : "", reason);
+    str_printf(why, whyn, "no published variant fits%s%s", reason[0] ? ": " : "", reason);
     return -1;
 }
 

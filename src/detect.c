@@ -19,6 +19,7 @@
 
 #include "cudatable.h"
 #include "msg.h"
+#include "str.h"
 
 #define CAPTURE_MAX (1024 * 1024)
 #define SMALL_FILE_MAX (64 * 1024)
@@ -240,16 +241,6 @@ int detect_capture(const char *path, char *const argv[], int timeout_ms, char **
 
 /* ---- small text helpers --------------------------------------------------- */
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 /* Is s "N.N[.N...]" (at least one dot)? */
 static int looks_like_version(const char *s)
 {
@@ -336,7 +327,7 @@ static int nv_from_sysfs(struct detect_result *r, const struct sysroot *s)
     char *text = read_small(path);
     int found = 0;
     if (text) {
-        char *v = trim(text);
+        char *v = str_trim(text);
         if (looks_like_version(v)) {
             set_str(&r->driver, v);
             set_str(&r->driver_source, path);
@@ -429,7 +420,7 @@ static int parse_smi_query(struct detect_result *r, const char *text, int with_c
     char *copy = xstrdup(text);
     char *save = NULL;
     for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        line = trim(line);
+        line = str_trim(line);
         if (!*line)
             continue;
         char *first = strchr(line, ',');
@@ -437,17 +428,17 @@ static int parse_smi_query(struct detect_result *r, const char *text, int with_c
         if (!first || (with_cc && last == first))
             goto bad;
         *first = '\0';
-        char *drv = trim(line);
+        char *drv = str_trim(line);
         char *cc = NULL;
         if (with_cc) {
             *last = '\0';
-            cc = trim(last + 1);
+            cc = str_trim(last + 1);
             if (!strcmp(cc, "[N/A]") || !strcmp(cc, "N/A"))
                 cc = NULL;
             else if (!looks_like_cc(cc))
                 goto bad;
         }
-        char *name = trim(first + 1);
+        char *name = str_trim(first + 1);
         if (!looks_like_version(drv) || !*name)
             goto bad;
         if (!*driver)
@@ -590,7 +581,7 @@ static void nv_gpus_from_proc(struct detect_result *r, const struct sysroot *s)
             m += strlen("Model:");
             size_t n = strcspn(m, "\n");
             char *name = xstrndup(m, n);
-            char *t = trim(name);
+            char *t = str_trim(name);
             if (*t)
                 add_gpu(r, t, NULL);
             free(name);
@@ -851,17 +842,6 @@ const char *detect_min_compute_cap(const struct detect_result *r)
     return best;
 }
 
-static void setmsg(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void setmsg(char *buf, size_t n, const char *fmt, ...)
-{
-    if (!buf || !n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, n, fmt, ap);
-    va_end(ap);
-}
-
 /* "6.2.4" -> 602 (major.minor); -1 if malformed. */
 static int version_mm(const char *v)
 {
@@ -890,15 +870,15 @@ int detect_pick_variant(const struct detect_result *r, const struct cudatable *t
                         const char *torch, const char *const *pub, size_t n, char *out,
                         size_t outn, char *why, size_t whyn)
 {
-    setmsg(out, outn, "%s", "");
-    setmsg(why, whyn, "%s", "");
+    str_printf(out, outn, "%s", "");
+    str_printf(why, whyn, "%s", "");
     if (r->forced) {
         if (published_has(pub, n, r->forced)) {
-            setmsg(out, outn, "%s", r->forced);
-            setmsg(why, whyn, "%s: forced by TORCHSHIM_BACKEND", r->forced);
+            str_printf(out, outn, "%s", r->forced);
+            str_printf(why, whyn, "%s: forced by TORCHSHIM_BACKEND", r->forced);
             return 0;
         }
-        setmsg(why, whyn, "TORCHSHIM_BACKEND=%s but %s%s does not publish it", r->forced,
+        str_printf(why, whyn, "TORCHSHIM_BACKEND=%s but %s%s does not publish it", r->forced,
                torch ? "torch " : "this release", torch ? torch : "");
         return -1;
     }
@@ -928,26 +908,26 @@ int detect_pick_variant(const struct detect_result *r, const struct cudatable *t
             }
         }
         if (best) {
-            setmsg(out, outn, "%s", best);
-            setmsg(why, whyn, "%s: the newest published ROCm variant%s%s", best,
+            str_printf(out, outn, "%s", best);
+            str_printf(why, whyn, "%s: the newest published ROCm variant%s%s", best,
                    r->rocm_version ? " not newer than ROCm " : "",
                    r->rocm_version ? r->rocm_version : "");
             return 0;
         }
         if (oldest >= 0)
-            setmsg(reason, sizeof reason, "ROCm %s is older than every published rocm variant",
+            str_printf(reason, sizeof reason, "ROCm %s is older than every published rocm variant",
                    r->rocm_version);
         else
-            setmsg(reason, sizeof reason, "no rocm variant published");
+            str_printf(reason, sizeof reason, "no rocm variant published");
     }
     if (published_has(pub, n, "cpu")) {
-        setmsg(out, outn, "cpu");
+        str_printf(out, outn, "cpu");
         if (reason[0])
-            setmsg(why, whyn, "cpu: %s", reason);
+            str_printf(why, whyn, "cpu: %s", reason);
         else
-            setmsg(why, whyn, "cpu: no GPU backend detected");
+            str_printf(why, whyn, "cpu: no GPU backend detected");
         return 0;
     }
-    setmsg(why, whyn, "no published variant fits%s%s", reason[0] ? ": " : "", reason);
+    str_printf(why, whyn, "no published variant fits%s%s", reason[0] ? ": " : "", reason);
     return -1;
 }

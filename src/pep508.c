@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "msg.h"
+#include "str.h"
 
 static int is_name_char(int c)
 {
@@ -76,8 +77,7 @@ static int looks_unnamed(const char *s)
     return has_archive_ext(s, n);
 }
 
-/* Drop a "#" comment that starts the line or follows white space. */
-static void strip_comment(char *s)
+void pep508_strip_comment(char *s)
 {
     for (char *p = s; *p; p++) {
         if (*p == '#' && (p == s || isspace((unsigned char)p[-1]))) {
@@ -85,16 +85,6 @@ static void strip_comment(char *s)
             return;
         }
     }
-}
-
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
 }
 
 /* Split off per-line options: the first white-space-preceded token starting
@@ -217,7 +207,7 @@ static int parse_line(char *s, const char *orig, struct pep508_req *r, char **er
     }
 
     if (*p == ';') {
-        char *m = trim(p + 1);
+        char *m = str_trim(p + 1);
         if (!*m) {
             set_err(err, xasprintf("invalid requirement '%s': empty marker after ';'", orig));
             return PEP508_INVALID;
@@ -236,8 +226,8 @@ int pep508_parse(const char *s, struct pep508_req *out, char **err)
     if (err)
         *err = NULL;
     char *buf = xstrdup(s ? s : "");
-    strip_comment(buf);
-    char *line = trim(buf);
+    pep508_strip_comment(buf);
+    char *line = str_trim(buf);
     int rc;
 
     if (!*line) {
@@ -252,8 +242,8 @@ int pep508_parse(const char *s, struct pep508_req *out, char **err)
     } else {
         char *opts = split_options(line);
         if (opts)
-            out->options = xstrdup(trim(opts));
-        line = trim(line);
+            out->options = xstrdup(str_trim(opts));
+        line = str_trim(line);
         rc = parse_line(line, line, out, err);
     }
     free(buf);

@@ -40,6 +40,10 @@ struct pep508_req {
     char *options;              /* "--hash=sha256:..." after the requirement, or NULL */
 };
 
+/* Drop a "#" comment that starts the line or follows white space (pip's
+ * rule for requirement lines), in place. */
+void pep508_strip_comment(char *s);
+
 /* PEP503 name rules: lowercase, every run of '-', '_', '.' becomes '-'. */
 char *pep503_normalize(const char *name);
 /* A valid distribution name: [A-Za-z0-9] at both ends, [A-Za-z0-9._-] inside. */

@@ -122,8 +122,8 @@ void probe_items_free(struct probe_item *items, size_t n)
     free(items);
 }
 
-static int name_listed(const struct site *s, const struct config *c, char *const *only,
-                       size_t nonly)
+int probe_site_listed(const struct site *s, const struct config *c, char *const *only,
+                      size_t nonly)
 {
     if (!nonly)
         return 1;
@@ -162,12 +162,12 @@ long probe_plan(const struct config *c, int in_use, char *const *only, size_t no
             const struct site *sites[64];
             size_t k = config_sites_for(c, (enum role)r, sites, sizeof sites / sizeof *sites);
             for (size_t j = 0; j < k; j++)
-                if (name_listed(sites[j], c, only, nonly))
+                if (probe_site_listed(sites[j], c, only, nonly))
                     plan_push(out, &n, &cap, sites[j], (enum role)r);
         }
     } else {
         for (size_t i = 0; i < c->nsites; i++)
-            if (name_listed(&c->sites[i], c, only, nonly))
+            if (probe_site_listed(&c->sites[i], c, only, nonly))
                 for (int r = 0; r < ROLE_N; r++)
                     plan_push(out, &n, &cap, &c->sites[i], (enum role)r);
     }

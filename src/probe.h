@@ -118,4 +118,8 @@ char *probe_use_update(const char *text, const char *const use[ROLE_N]);
  * a regular file is an error. Returns 0, or -1 with *err set. */
 int probe_save_use(const char *path, const char *const use[ROLE_N], char **err);
 
+/* Is site S one of the sites named in ONLY (all sites when NONLY is 0)? */
+int probe_site_listed(const struct site *s, const struct config *c, char *const *only,
+                      size_t nonly);
+
 #endif

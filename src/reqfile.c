@@ -12,7 +12,9 @@
 
 #include "cmdline.h"
 #include "msg.h"
+#include "pep508.h"
 #include "pipcmd.h"
+#include "str.h"
 
 #define MAX_DEPTH 16
 
@@ -93,19 +95,6 @@ static char *expand_env(const char *s)
     }
     out[len] = '\0';
     return out;
-}
-
-/* Strip a comment: '#' at the start or after whitespace. */
-static void strip_comment(char *s)
-{
-    for (char *p = s; *p; p++)
-        if (*p == '#' && (p == s || isspace((unsigned char)p[-1]))) {
-            *p = '\0';
-            break;
-        }
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
 }
 
 /* Split on whitespace (pip uses shlex; quotes are rare in these files and
@@ -281,7 +270,8 @@ static int process(struct visit *v, const char *path, char **rewritten)
         if (cont)
             continue;
         char *expanded = expand_env(logical);
-        strip_comment(expanded);
+        pep508_strip_comment(expanded);
+        str_rtrim(expanded);
         free(logical);
         logical = NULL;
         r = process_line(v, path, expanded, &out, &changed);
@@ -290,7 +280,8 @@ static int process(struct visit *v, const char *path, char **rewritten)
             break;
     }
     if (logical && !r) {  /* a file ending in a backslash */
-        strip_comment(logical);
+        pep508_strip_comment(logical);
+        str_rtrim(logical);
         r = process_line(v, path, logical, &out, &changed);
     }
     free(logical);

@@ -1,0 +1,32 @@
+/* str.c — see str.h. */
+#include "str.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void str_rtrim(char *s)
+{
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+}
+
+char *str_trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    str_rtrim(s);
+    return s;
+}
+
+void str_printf(char *buf, size_t n, const char *fmt, ...)
+{
+    if (!buf || !n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, n, fmt, ap);
+    va_end(ap);
+}
