@@ -155,7 +155,10 @@ static char *find_snippet(const struct shell *sh, const char *prefix)
     dirs[n++] = xasprintf("%s/share/torchshim/init", prefix);
     dirs[n++] = xasprintf("%s/shim/init", prefix);
 #ifdef TORCHSHIM_DATADIR_FALLBACK
-    dirs[n++] = xasprintf("%s/init", TORCHSHIM_DATADIR_FALLBACK);
+    /* the data dir compiled in: only when none was named, as config.c does
+     * (an installed copy elsewhere must not answer for the one named) */
+    if (!(datadir && *datadir))
+        dirs[n++] = xasprintf("%s/init", TORCHSHIM_DATADIR_FALLBACK);
 #endif
     char *found = NULL;
     for (size_t i = 0; i < n && !found; i++) {

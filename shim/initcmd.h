@@ -18,7 +18,8 @@
  * Where things are found:
  *   snippet:  $TORCHSHIM_DATADIR/init/, <exe dir>/../share/torchshim/init/
  *             (installed), <exe dir>/../shim/init/ (build tree), then the
- *             data directory compiled in (TORCHSHIM_DATADIR_FALLBACK);
+ *             data directory compiled in (TORCHSHIM_DATADIR_FALLBACK) when
+ *             TORCHSHIM_DATADIR is not set;
  *   shim dir: $TORCHSHIM_SHIMDIR when it is a directory, else
  *             <exe dir>/../share/torchshim/shims when that is one.
  *
