@@ -9,7 +9,6 @@
 #include "answer.h"
 #include "commands.h"
 #include "config.h"
-#include "findtool.h"
 #include "msg.h"
 #include "rewrite_conda.h"
 #include "resolve_conda.h"
