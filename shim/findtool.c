@@ -53,14 +53,22 @@ int self_identify(struct self_id *self, const char *argv0)
         return 0;
     }
     /* No procfs (macOS, BSD): argv[0] when it names a path. */
-    if (argv0 && strchr(argv0, '/') && stat(argv0, &st) == 0) {
-        self->dev = st.st_dev;
-        self->ino = st.st_ino;
-        if (!realpath(argv0, self->path))
-            self->path[0] = '\0';
-        return 0;
-    }
+    if (argv0 && strchr(argv0, '/'))
+        return self_identify_path(self, argv0);
     return -1;
+}
+
+int self_identify_path(struct self_id *self, const char *path)
+{
+    struct stat st;
+    memset(self, 0, sizeof *self);
+    if (!path || stat(path, &st) != 0)
+        return -1;
+    self->dev = st.st_dev;
+    self->ino = st.st_ino;
+    if (!realpath(path, self->path))
+        self->path[0] = '\0';
+    return 0;
 }
 
 int findtool_is_self(const char *path, const struct self_id *self)

@@ -32,6 +32,9 @@ struct self_id {
     char path[4096];  /* real path; "" if unknown */
 };
 int self_identify(struct self_id *self, const char *argv0);
+/* The identity of the executable at PATH (the engine uses it for the front
+ * end it was started by). 0, or -1 with *self zeroed. */
+int self_identify_path(struct self_id *self, const char *path);
 
 /* Locate the real NAME. `invoked_dir` is the directory the shim was started
  * from (NULL if unknown or if NAME differs from the invoked name).

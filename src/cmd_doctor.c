@@ -456,19 +456,6 @@ static void tool_fill(struct tool_fact *t, const struct self_id *self)
     }
 }
 
-/* The front end's identity, so the tools found are never torchshim. */
-static void front_self(const char *front, struct self_id *self)
-{
-    struct stat st;
-    memset(self, 0, sizeof *self);
-    if (front && stat(front, &st) == 0) {
-        self->dev = st.st_dev;
-        self->ino = st.st_ino;
-        if (!realpath(front, self->path))
-            self->path[0] = '\0';
-    }
-}
-
 static void gather(struct doctor *dr, const struct self_id *self)
 {
     uname(&dr->uts);
@@ -880,7 +867,7 @@ int cmd_doctor(int argc, char **argv)
     long long t0 = now_ms();
 
     struct self_id self;
-    front_self(dr.front, &self);
+    self_identify_path(&self, dr.front);
     gather(&dr, &self);
 
     if (started) {

@@ -76,20 +76,6 @@ static char *conda_name(const char *pkg)
     return xstrdup(pkg);
 }
 
-/* The front end's identity, so the real tool found is never torchshim. */
-static void front_self(struct self_id *self)
-{
-    memset(self, 0, sizeof *self);
-    const char *f = getenv("TORCHSHIM_FRONT");
-    struct stat st;
-    if (f && stat(f, &st) == 0) {
-        self->dev = st.st_dev;
-        self->ino = st.st_ino;
-        if (!realpath(f, self->path))
-            self->path[0] = '\0';
-    }
-}
-
 static int confirm(void)
 {
     fprintf(stderr, "Proceed? [Y/n] ");
@@ -232,8 +218,9 @@ int cmd_install(int argc, char **argv)
     }
 
     /* the real tool, as the shim would find it */
+    /* the front end's identity: the real tool found is never torchshim */
     struct self_id self;
-    front_self(&self);
+    self_identify_path(&self, getenv("TORCHSHIM_FRONT"));
     char *real = NULL, name[32];
     if (p.tool == TOOL_PIP && p.python)
         snprintf(name, sizeof name, "pip%s", p.python);

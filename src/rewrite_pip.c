@@ -275,11 +275,9 @@ int pip_job_init(struct pip_job *job, const struct config *cfg, const char *real
         }
         if (env_true("PIP_NO_INDEX"))
             job->no_index = 1;
-        char *conf = pipconf_index_url(real_pip);
-        if (conf) {
-            see_source(job, PIP_INDEX_URL, conf);
-            free(conf);
-        }
+        job->pipconf_index = pipconf_index_url(real_pip);
+        if (job->pipconf_index)
+            see_source(job, PIP_INDEX_URL, job->pipconf_index);
     }
     return 0;
 }
@@ -298,6 +296,7 @@ void pip_job_free(struct pip_job *job)
     strv_clear(&job->notes);
     strv_clear(&job->env);
     free(job->reqdir);
+    free(job->pipconf_index);
     memset(job, 0, sizeof *job);
 }
 
@@ -457,12 +456,10 @@ int pip_job_rewrite_sources(struct pip_job *job, char **err)
         rewrite_env(job, "PIP_FIND_LINKS", PIP_FIND_LINKS);
         if (!cli_index && !getenv("PIP_INDEX_URL")) {
             /* pip.conf's index-url: the command line overrides it */
-            char *conf = pipconf_index_url(job->real_pip);
             struct strv repl = STRV_INIT;
-            if (conf && map_source(job, PIP_INDEX_URL, conf, &repl))
+            if (job->pipconf_index && map_source(job, PIP_INDEX_URL, job->pipconf_index, &repl))
                 append_pairs(&job->cl, &repl);
             strv_clear(&repl);
-            free(conf);
         }
     }
     /* A PyTorch install from the default index: PyPI's mirror. */

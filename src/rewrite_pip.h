@@ -46,6 +46,7 @@ struct pip_job {
     char python_version[16];   /* --python-version X.Y, or "" */
     int has_index;             /* an index-url from anywhere (cmd, env, file, pip.conf) */
     int index_nonofficial;     /* ... and it is not an official one */
+    char *pipconf_index;       /* index-url from pip's config files, read once, or NULL */
     int pytorch_source;        /* a download.pytorch.org URL was given */
     char variant[32];          /* the wheel variant named ("cu118"), or "" */
     int nightly;               /* ... on download.pytorch.org/whl/nightly/ */
