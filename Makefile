@@ -20,7 +20,7 @@ VERSION  = 0.1.0
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-ENGINE_PKGS = libcurl libarchive libcjson libuv inih
+ENGINE_PKGS = libcurl libarchive libcjson libuv inih yaml-0.1 msgpack zlib libcrypto
 TEST_PKGS   = cmocka
 
 ifeq ($(SAN),1)
@@ -35,7 +35,8 @@ endif
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wno-format-nonliteral -Wvla
-CPPFLAGS += -D_GNU_SOURCE -DTORCHSHIM_VERSION='"$(VERSION)"' -DTORCHSHIM_DATADIR_FALLBACK='"$(DATADIR)"' -Ishim -Isrc
+CPPFLAGS += -D_GNU_SOURCE -DTORCHSHIM_VERSION='"$(VERSION)"' -DTORCHSHIM_DATADIR_FALLBACK='"$(DATADIR)"' \
+            -Ishim $(addprefix -I,$(SRC_DIRS))
 CFLAGS  ?= $(OPT)
 CFLAGS  += -std=c11 $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
@@ -45,17 +46,27 @@ ENGINE_LIBS   := $(shell $(PKG_CONFIG) --libs $(ENGINE_PKGS) 2>/dev/null)
 TEST_CFLAGS   := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS     := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 
-# shim/: main.c is the front end's entry; every other shim/*.c is libc-only
-# code shared with the engine (messages, argv vectors, PATH lookup, exec).
+# The layers, in the order data flows through them (README: How it works):
+#   shim/        the front end: argv -> classify -> exec (libc only)
+#   src/common/  libc-only code the front end and the engine share: messages,
+#                argv vectors, files, the engine protocol, PATH lookup,
+#                command-line scanning and pip's option table
+#   src/cmd/     the engine's main and its commands (the only layer that prints
+#                and decides what happens next)
+#   src/core/    configuration, URL recognition, the install plan
+#   src/machine/ GPU, driver, Python detection and their tables
+#   src/pip/     pip: command, requirements, PEP 440/508, wheels, listings, pins
+#   src/conda/   conda: command, match specs, repodata, build selection
+#   src/net/     fetch (libcurl multi on libuv), cache, decompression, probes
+SRC_DIRS    = src/common src/cmd src/core src/machine src/pip src/conda src/net
 FRONT_MAIN  = shim/main.c
-COMMON_SRCS = $(filter-out $(FRONT_MAIN),$(wildcard shim/*.c))
-# src/: engine.c is the engine's entry; the rest is the engine library.
-ENGINE_MAIN = src/engine.c
-LIB_SRCS    = $(filter-out $(ENGINE_MAIN),$(wildcard src/*.c))
+FRONT_SRCS  = $(wildcard shim/*.c) $(wildcard src/common/*.c)
+ENGINE_MAIN = src/cmd/engine.c
+LIB_SRCS    = $(filter-out $(ENGINE_MAIN),$(wildcard $(addsuffix /*.c,$(SRC_DIRS))))
 TEST_SRCS   = $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
-COMMON_OBJS = $(call obj,$(COMMON_SRCS))
+FRONT_OBJS  = $(call obj,$(FRONT_SRCS))
 LIB_OBJS    = $(call obj,$(LIB_SRCS))
 TESTS       = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
@@ -68,6 +79,10 @@ $(BUILD)/shim/%.o: shim/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+$(BUILD)/src/common/%.o: src/common/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(ENGINE_CFLAGS) -c -o $@ $<
@@ -76,17 +91,22 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(ENGINE_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
-$(BUILD)/libtorchshim.a: $(LIB_OBJS) $(COMMON_OBJS)
+$(BUILD)/libtorchshim.a: $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(FRONT): $(call obj,$(FRONT_MAIN)) $(COMMON_OBJS)
+$(FRONT): $(FRONT_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^
 
 $(ENGINE): $(call obj,$(ENGINE_MAIN)) $(BUILD)/libtorchshim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtorchshim.a
+# unit tests link the front end's modules too (classify.c)
+$(BUILD)/libfront.a: $(call obj,$(filter-out $(FRONT_MAIN) src/common/%,$(FRONT_SRCS)))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libfront.a $(BUILD)/libtorchshim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(ENGINE_LIBS) $(TEST_LIBS) $(LDLIBS)
 
 tests: $(TESTS)

@@ -31,9 +31,9 @@ cd "$(dirname "$0")"
 
 # Build: a C compiler, make, pkg-config and the engine's libraries.
 # Run: python3-pip, the tool torchshim stands in for (conda is yours to bring).
-APT_BUILD="build-essential pkg-config libcurl4-openssl-dev libarchive-dev libcjson-dev libuv1-dev libinih-dev"
+APT_BUILD="build-essential pkg-config libcurl4-openssl-dev libarchive-dev libcjson-dev libuv1-dev libinih-dev libyaml-dev libmsgpack-dev zlib1g-dev libssl-dev"
 APT_RUN="python3-pip ca-certificates"
-APT_TEST="libcmocka-dev bats nginx-light python3-venv zstd bzip2 curl hyperfine procps zsh fish time"
+APT_TEST="libcmocka-dev bats nginx-light python3-venv zstd bzip2 curl hyperfine procps zsh fish time aria2 clang libclang-rt-14-dev"
 
 say() { printf 'install.sh: %s\n' "$*"; }
 
@@ -68,11 +68,11 @@ install_deps() {
             ;;
         *)
             say "not Debian/Ubuntu: install these yourself, then run make && make install"
-            say "  dnf:    gcc make pkgconf-pkg-config libcurl-devel libarchive-devel cjson-devel libuv-devel inih-devel"
-            say "  pacman: base-devel pkgconf curl libarchive cjson libuv libinih"
-            say "  brew:   pkg-config curl libarchive cjson libuv inih"
-            say "  tests:  cmocka bats nginx python3 zstd bzip2 curl hyperfine"
-            for lib in libcurl libarchive libcjson libuv inih; do
+            say "  dnf:    gcc make pkgconf-pkg-config libcurl-devel libarchive-devel cjson-devel libuv-devel inih-devel libyaml-devel msgpack-devel zlib-devel openssl-devel"
+            say "  pacman: base-devel pkgconf curl libarchive cjson libuv libinih libyaml msgpack-c zlib openssl"
+            say "  brew:   pkg-config curl libarchive cjson libuv inih libyaml msgpack zlib openssl"
+            say "  tests:  cmocka bats nginx python3 zstd bzip2 curl hyperfine aria2 clang"
+            for lib in libcurl libarchive libcjson libuv inih yaml-0.1 msgpack zlib libcrypto; do
                 pkg-config --exists "$lib" 2>/dev/null || { say "missing: $lib"; exit 1; }
             done
             ;;

@@ -82,7 +82,7 @@ static int engine_then_exec(const char *command, const struct strv *engine_args,
         if (r == 0) {
             if (ans.quit)
                 exit(ans.quit_code);
-            run_apply_env(&ans.env);
+            env_changes_apply(&ans.env);
             return run_exec(&ans.argv, ans.dry_run);
         }
     } else {

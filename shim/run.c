@@ -46,56 +46,6 @@ int run_exec(const struct strv *argv, int dry_run)
     return e == ENOENT || e == ENOTDIR ? 127 : 126;
 }
 
-void run_apply_env(const struct strv *env)
-{
-    for (size_t i = 0; i < env->n; i++) {
-        const char *rec = env->v[i];
-        if (rec[0] == 'U') {
-            unsetenv(rec + 1);
-        } else if (rec[0] == 'S') {
-            const char *eq = strchr(rec + 1, '=');
-            if (!eq)
-                continue;
-            char *name = xstrndup(rec + 1, (size_t)(eq - rec - 1));
-            setenv(name, eq + 1, 1);
-            free(name);
-        }
-    }
-}
-
-void engine_answer_clear(struct engine_answer *ans)
-{
-    strv_clear(&ans->argv);
-    strv_clear(&ans->env);
-    ans->dry_run = ans->quit = ans->quit_code = 0;
-}
-
-/* Parse the records; 0 if they form a complete answer. */
-static int parse_answer(const char *buf, size_t len, struct engine_answer *ans)
-{
-    if (len && buf[len - 1] != '\0')
-        return -1;  /* torn record */
-    for (size_t off = 0; off < len;) {
-        const char *rec = buf + off;
-        size_t rl = strlen(rec);
-        off += rl + 1;
-        switch (rec[0]) {
-        case 'A': strv_push(&ans->argv, rec + 1); break;
-        case 'S':
-        case 'U': strv_push(&ans->env, rec); break;
-        case 'D': ans->dry_run = 1; break;
-        case 'Q':
-            ans->quit = 1;
-            ans->quit_code = atoi(rec + 1);
-            break;
-        default: return -1;
-        }
-    }
-    if (ans->quit)
-        return 0;
-    return ans->argv.n > 0 && ans->argv.v[0][0] == '/' ? 0 : -1;
-}
-
 int run_engine(const struct strv *args, struct engine_answer *ans)
 {
     int fds[2];
@@ -152,7 +102,7 @@ int run_engine(const struct strv *args, struct engine_answer *ans)
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    int r = parse_answer(buf, len, ans);
+    int r = proto_parse(buf, len, ans);
     free(buf);
     if (r == 0 && (ok || ans->quit))
         return 0;
@@ -164,33 +114,4 @@ int run_engine(const struct strv *args, struct engine_answer *ans)
         warnf("the resolver gave no usable answer");
     engine_answer_clear(ans);
     return -1;
-}
-
-static void write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            die(1, "cannot write the result: %s", strerror(errno));
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-void result_word(struct result_writer *w, char type, const char *s)
-{
-    size_t n = strlen(s);
-    char *rec = xmalloc(n + 2);
-    rec[0] = type;
-    memcpy(rec + 1, s, n + 1);
-    write_all(w->fd, rec, n + 2);
-    free(rec);
-}
-
-void result_command(struct result_writer *w, const struct strv *argv)
-{
-    for (size_t i = 0; i < argv->n; i++)
-        result_word(w, 'A', argv->v[i]);
 }

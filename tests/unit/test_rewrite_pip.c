@@ -182,8 +182,9 @@ static void test_env_index(void **state)
     assert_int_equal(pip_job_emit(&job, "/usr/bin/pip", &out, &err), 0);
     char *got = join_cmd(&out, 1);
     assert_string_equal(got, "install numpy -f " ALI "/cu118 -i " TUNA);
-    assert_int_equal(job.env.n, 1);
-    assert_string_equal(job.env.v[0], "UPIP_INDEX_URL");
+    assert_int_equal(job.env.set.n, 1);
+    assert_string_equal(job.env.set.v[0], "PIP_INDEX_URL");
+    assert_string_equal(job.env.ops.v[0], "U");
     free(got);
     unsetenv("PIP_INDEX_URL");
     pip_job_free(&job);

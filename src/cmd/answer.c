@@ -1,14 +1,16 @@
 /* answer.c — see answer.h. */
 #include "answer.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "msg.h"
+#include "proto.h"
 #include "quote.h"
-#include "run.h"
 
-int answer_exec(const struct answer *a, const struct strv *argv, const struct strv *env)
+int answer_exec(const struct answer *a, const struct strv *argv, const struct env_changes *env)
 {
     if (a->fd < 0) {
         char *line = shell_join(argv->v, argv->n);
@@ -16,12 +18,10 @@ int answer_exec(const struct answer *a, const struct strv *argv, const struct st
         free(line);
         return 0;
     }
-    struct result_writer w = { a->fd };
-    if (a->dry_run)
-        result_word(&w, 'D', "");
-    for (size_t i = 0; env && i < env->n; i++)
-        result_word(&w, env->v[i][0], env->v[i] + 1);
-    result_command(&w, argv);
+    if (proto_write_command(a->fd, argv, env, a->dry_run)) {
+        errorf("cannot answer the front end: %s", strerror(errno));
+        return 1;
+    }
     return 0;
 }
 
@@ -37,12 +37,11 @@ int answer_original(const struct answer *a, const char *real, int argc, char *co
 
 int answer_quit(const struct answer *a, int code)
 {
-    if (a->fd >= 0) {
-        struct result_writer w = { a->fd };
-        char buf[16];
-        snprintf(buf, sizeof buf, "%d", code);
-        result_word(&w, 'Q', buf);
-        return 0;
+    if (a->fd < 0)
+        return code;
+    if (proto_write_quit(a->fd, code)) {
+        errorf("cannot answer the front end: %s", strerror(errno));
+        return 1;
     }
-    return code;
+    return 0;
 }

@@ -294,7 +294,7 @@ void pip_job_free(struct pip_job *job)
     free(job->treqs);
     strv_clear(&job->wheel_urls);
     strv_clear(&job->notes);
-    strv_clear(&job->env);
+    env_changes_clear(&job->env);
     free(job->reqdir);
     free(job->pipconf_index);
     memset(job, 0, sizeof *job);
@@ -415,7 +415,7 @@ static void rewrite_env(struct pip_job *job, const char *var, int opt)
     }
     free(dup);
     if (changed) {
-        strv_pushf(&job->env, "U%s", var);
+        env_changes_unset(&job->env, var);
         append_pairs(&job->cl, &pairs);
         strv_pushf(&job->notes, "%s moved onto the command line, rewritten", var);
     }

@@ -20,6 +20,7 @@
 #include "cmdline.h"
 #include "config.h"
 #include "pep508.h"
+#include "proto.h"
 #include "strv.h"
 
 /* A PyTorch-family requirement found in the command or a requirements file. */
@@ -55,7 +56,7 @@ struct pip_job {
     size_t ntreqs;
     struct strv wheel_urls;    /* mirror URLs of the wheels, as put in the command */
     struct strv notes;         /* what was rewritten and why, for -v */
-    struct strv env;           /* "U..." / "S..." records */
+    struct env_changes env;    /* for the real pip */
     char *reqdir;              /* where rewritten requirements files go */
 };
 

@@ -1,0 +1,195 @@
+/* fileio.c — see fileio.h. */
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msg.h"
+
+int write_all(int fd, const void *p, size_t n)
+{
+    const char *s = p;
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        if (w == 0) {
+            errno = EIO;
+            return -1;
+        }
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int file_read(const char *path, size_t max, char **out, size_t *len, char **err)
+{
+    *out = NULL;
+    if (len)
+        *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return 1;
+        return seterr(err, "cannot read %s: %s", path, strerror(errno));
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        return seterr(err, "cannot read %s: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return seterr(err, S_ISDIR(st.st_mode) ? "%s is a directory" : "%s is not a regular file",
+                      path);
+    }
+    if ((unsigned long long)st.st_size > max) {
+        close(fd);
+        return seterr(err, "%s is too large (%lld bytes; at most %zu)", path,
+                      (long long)st.st_size, max);
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *buf = xmalloc(cap);
+    for (;;) {
+        if (n + 1 == cap) {
+            if (cap > max) {   /* grew while we read it */
+                free(buf);
+                close(fd);
+                return seterr(err, "%s is too large (at most %zu bytes)", path, max);
+            }
+            buf = xrealloc(buf, cap = cap * 2 > max + 2 ? max + 2 : cap * 2);
+        }
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return seterr(err, "cannot read %s: %s", path, strerror(e));
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = '\0';
+    *out = buf;
+    if (len)
+        *len = n;
+    return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode, char **err)
+{
+    char *p = xstrdup(path);
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        p[--n] = '\0';
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(p, mode) < 0 && errno != EEXIST) {
+            int r = seterr(err, "cannot create %s: %s", p, strerror(errno));
+            free(p);
+            return r;
+        }
+        *s = c;
+        if (!c)
+            break;
+    }
+    struct stat st;
+    int r = stat(p, &st) < 0 || !S_ISDIR(st.st_mode) ? seterr(err, "%s is not a directory", p)
+                                                     : 0;
+    free(p);
+    return r;
+}
+
+static int open_temp(const char *path, mode_t mode, char **tmp)
+{
+    *tmp = xasprintf("%s" FILEIO_TMP_INFIX "XXXXXX", path);
+    int fd = mkostemp(*tmp, O_CLOEXEC);   /* mode 0600 */
+    if (fd >= 0 && mode != 0600 && fchmod(fd, mode) < 0) {
+        int e = errno;
+        close(fd);
+        unlink(*tmp);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+/* The temporary file, creating PATH's directory when it is missing. */
+static int open_temp_mkdir(const char *path, mode_t mode, char **tmp)
+{
+    int fd = open_temp(path, mode, tmp);
+    if (fd >= 0 || errno != ENOENT)
+        return fd;
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (mkdir_p(dir, 0700, NULL) == 0) {
+            free(*tmp);
+            fd = open_temp(path, mode, tmp);
+        }
+    }
+    free(dir);
+    if (fd < 0)
+        errno = errno ? errno : ENOENT;
+    return fd;
+}
+
+int file_write_atomic(const char *path, const void *head, size_t hlen, const void *body,
+                      size_t blen, mode_t mode, char **err)
+{
+    char *tmp;
+    int fd = open_temp_mkdir(path, mode, &tmp);
+    if (fd < 0) {
+        int r = seterr(err, "cannot create a file beside %s: %s", path, strerror(errno));
+        free(tmp);
+        return r;
+    }
+    const char *what = "write";
+    if (write_all(fd, head, hlen) < 0 || write_all(fd, body, blen) < 0)
+        goto fail;
+    what = "fsync";
+    if (fsync(fd) < 0)
+        goto fail;
+    what = "close";
+    int r = close(fd);
+    fd = -1;
+    if (r < 0)
+        goto fail;
+    what = "rename";
+    if (rename(tmp, path) < 0)
+        goto fail;
+    free(tmp);
+    return 0;
+fail:
+    r = seterr(err, "cannot %s %s: %s", what, tmp, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    free(tmp);
+    return r;
+}
+
+long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
