@@ -118,6 +118,9 @@ check: all tests
 bench: all
 	BUILD=$(BUILD) bench/run.sh
 
+# make fuzz: libFuzzer harnesses (tests/fuzz/), see tests/fuzz/fuzz.mk.
+-include tests/fuzz/fuzz.mk
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXEC) $(DESTDIR)$(DATADIR) \
 	           $(DESTDIR)$(DATADIR)/init $(DESTDIR)$(MANDIR)

@@ -4,8 +4,12 @@
 #   unit:  build/tests/test_*   cmocka, TAP output
 #   shell: tests/bats/*.bats    bats (PATH lookup, exit codes, dry-run, ...)
 #   e2e:   tests/e2e/*.bats     bats against nginx on loopback and a real venv
+#   fault: tests/fault/*.bats   the fault matrix: a scripted mirror answering
+#                               each fault, a healthy one behind it
+#   fuzz:  tests/fuzz/run-short a few seconds per libFuzzer target (when clang
+#                               with libFuzzer is present)
 #
-# TESTS_ONLY=unit|bats|e2e limits the run; arguments name .bats files to run
+# TESTS_ONLY=unit|bats|e2e|fault|fuzz limits the run; arguments name .bats files to run
 # instead of the whole directory (e.g. tests/run.sh tests/e2e/10-pip-venv.bats).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,6 +71,13 @@ run_bats() {
 }
 if [ -z "$only" ] || [ "$only" = bats ]; then run_bats tests/bats bats "$@"; fi
 if [ -z "$only" ] || [ "$only" = e2e ]; then run_bats tests/e2e e2e "$@"; fi
+if [ -z "$only" ] || [ "$only" = fault ]; then run_bats tests/fault fault "$@"; fi
+if { [ -z "$only" ] || [ "$only" = fuzz ]; } && [ $# -eq 0 ] && [ -x tests/fuzz/run-short ]; then
+    out="$log/fuzz.tap"
+    tests/fuzz/run-short >"$out" 2>&1
+    grep -vE '^ok ' "$out" | sed "s/^/[fuzz] /" || true
+    count_tap "$out" fuzz
+fi
 
 if [ "$skipped" -gt 0 ]; then
     echo "$passed passed, $failed failed, $skipped skipped"
