@@ -26,14 +26,10 @@
 #include "cache.h"
 #include "curluv.h"
 #include "decompress.h"
+#include "httpeasy.h"
 #include "msg.h"
 
-#ifndef TORCHSHIM_VERSION
-#define TORCHSHIM_VERSION "dev"
-#endif
-
 #define MEMO_NAME          "repodata-variants.memo"
-#define MAX_REDIRS         5L
 #define MAX_HOST_CONNS     6L
 #define MAX_TOTAL_CONNS    24L
 #define PROGRESS_DELAY_MS  500
@@ -127,11 +123,11 @@ struct run {
     size_t workers;                /* uv_work requests in flight */
     struct memo memo;
     char *cache_dir;               /* NULL: no cache (own copy: workers read it) */
-    long connect_ms, total_ms, low_bytes, low_secs, ttl;
-    int allow_http, offline;
+    struct http_settings http;
+    long ttl;
+    int offline;
     int progress_on, progress_shown;
     int net;                       /* loop and multi are up */
-    char *user_agent;
 };
 
 static double elapsed(uint64_t t0)
@@ -598,25 +594,12 @@ static void mirror_plan(struct run *run, struct fetch_job *job, struct mirror *m
 static void set_opts(struct run *run, struct attempt *a)
 {
     CURL *e = a->easy;
-    curl_easy_setopt(e, CURLOPT_URL, a->url);
+    httpeasy_setup(e, &run->http, a->url, a->errbuf);
     curl_easy_setopt(e, CURLOPT_PRIVATE, a);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, a);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, a);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, a->errbuf);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, run->user_agent);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, run->connect_ms);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, run->total_ms);
-    if (run->low_bytes > 0 && run->low_secs > 0) {
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, run->low_bytes);
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, run->low_secs);
-    }
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, MAX_REDIRS);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, run->allow_http ? "http,https" : "https");
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FETCH_MAX_DOWNLOAD);
     if (a->variant == VARIANT_RAW || variants[a->variant].filter == DECOMPRESS_AUTO)
         curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
@@ -828,7 +811,7 @@ static void transfer_done(struct run *run, struct attempt *a, CURLcode res)
         char *why;
         if (a->too_big)
             why = xasprintf("larger than %zu bytes", FETCH_MAX_DOWNLOAD);
-        else if (res == CURLE_UNSUPPORTED_PROTOCOL && !run->allow_http)
+        else if (res == CURLE_UNSUPPORTED_PROTOCOL && !run->http.allow_http)
             why = xasprintf("redirect to a non-https URL refused (%s)",
                             a->errbuf[0] ? a->errbuf : curl_easy_strerror(res));
         else if (res != CURLE_OK)
@@ -864,20 +847,12 @@ static void resolve_opts(struct run *run, const struct fetch_opts *o)
     static const struct fetch_opts none = { 0 };
     if (!o)
         o = &none;
-    run->connect_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : FETCH_DEFAULT_CONNECT_MS;
-    run->total_ms = o->total_timeout_ms > 0 ? o->total_timeout_ms : FETCH_DEFAULT_TOTAL_MS;
-    run->low_bytes = o->low_speed_bytes ? o->low_speed_bytes : FETCH_DEFAULT_LOW_SPEED;
-    run->low_secs = o->low_speed_secs ? o->low_speed_secs : FETCH_DEFAULT_LOW_SECS;
+    http_settings_init(&run->http, o);
     run->ttl = o->ttl_secs ? o->ttl_secs : CACHE_DEFAULT_TTL;
-    run->allow_http = o->allow_http;
     run->offline = o->offline;
     const char *dir = o->cache_dir ? o->cache_dir : cache_dir_default();
     run->cache_dir = dir && *dir ? xstrdup(dir) : NULL;
     run->progress_on = o->progress && isatty(STDERR_FILENO);
-    const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
-    run->user_agent = o->user_agent ? xstrdup(o->user_agent)
-                                    : xasprintf("torchshim/%s libcurl/%s", TORCHSHIM_VERSION,
-                                                cv && cv->version ? cv->version : "?");
 }
 
 /* Set up a job's mirrors from the cache; settle it if the cache answers. */
@@ -928,7 +903,7 @@ static void run_free(struct run *run)
     }
     free(run->js);
     memo_clear(&run->memo);
-    free(run->user_agent);
+    http_settings_free(&run->http);
     free(run->cache_dir);
 }
 
