@@ -108,10 +108,13 @@ static int run_tool(const char *name, enum tool_mode mode, const char *invoked_d
                name);
         return 127;
     }
-    char *real = NULL;
-    int r = findtool_locate(name, mode, &self, invoked_dir, &real);
-    if (r)
+    char *real = NULL, *err = NULL;
+    int r = findtool_locate(name, mode, &self, invoked_dir, &real, &err);
+    if (r) {
+        errorf("%s", err);
+        free(err);
         return r;
+    }
 
     struct strv orig = STRV_INIT;
     push_original(&orig, real, argc, args);

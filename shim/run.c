@@ -10,7 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "msg.h"
+#include "proc.h"
 #include "quote.h"
 
 int run_guard_tripped(void)
@@ -46,70 +48,67 @@ int run_exec(const struct strv *argv, int dry_run)
     return e == ENOENT || e == ENOTDIR ? 127 : 126;
 }
 
+/* Read the engine's answer until it closes the pipe, within its deadline
+ * (PROTO_START_MS, then what its last deadline record says). 0, or
+ * PROC_TIMEOUT after killing it. */
+static int read_answer(struct proc *p)
+{
+    long long start = now_ms(), deadline = start + PROTO_START_MS, ms;
+    const struct buf *b = &p->out[PROC_FD_EXTRA];
+    size_t seen = 0;
+    for (;;) {
+        int r = proc_poll(p, deadline);
+        if (r == PROC_TIMEOUT) {
+            warnf("the resolver gave no answer within %lld s", (now_ms() - start + 500) / 1000);
+            proc_kill(p);
+            return PROC_TIMEOUT;
+        }
+        int found = 0;
+        if (b->len > seen)
+            seen += proto_scan_deadline(b->p + seen, b->len - seen, &ms, &found);
+        if (found)
+            deadline = ms ? now_ms() + ms : -1;
+        if (r == 0)
+            return 0;
+    }
+}
+
 int run_engine(const struct strv *args, struct engine_answer *ans)
 {
-    int fds[2];
     memset(ans, 0, sizeof *ans);
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-        warnf("cannot create a pipe for the resolver: %s", strerror(errno));
-        return -1;
-    }
+    struct proc p;
+    char *err = NULL;
+    proc_init(&p, (size_t)1 << 20);
+    int fd = proc_extra_pipe(&p, &err);
     struct strv cmd = STRV_INIT;
     strv_push(&cmd, args->v[0]);
     if (args->n > 1)
         strv_push(&cmd, args->v[1]);
     strv_push(&cmd, "--result-fd");
-    strv_pushf(&cmd, "%d", fds[1]);
+    strv_pushf(&cmd, "%d", fd);
     for (size_t i = 2; i < args->n; i++)
         strv_push(&cmd, args->v[i]);
-
-    pid_t pid = fork();
-    if (pid < 0) {
-        warnf("cannot start the resolver: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
+    if (fd < 0 || proc_start(&p, cmd.v[0], cmd.v, PROC_DIE_WITH_PARENT, &err)) {
+        warnf("cannot start the resolver: %s", err);
+        free(err);
         strv_clear(&cmd);
+        proc_free(&p);
         return -1;
     }
-    if (pid == 0) {
-        /* The write end must survive exec. */
-        int fl = fcntl(fds[1], F_GETFD);
-        fcntl(fds[1], F_SETFD, fl & ~FD_CLOEXEC);
-        execv(cmd.v[0], cmd.v);
-        warnf("cannot run the resolver %s: %s", cmd.v[0], strerror(errno));
-        _exit(127);
-    }
     strv_clear(&cmd);
-    close(fds[1]);
-
-    size_t len = 0, cap = 4096;
-    char *buf = xmalloc(cap);
-    for (;;) {
-        if (len == cap)
-            buf = xrealloc(buf, cap *= 2);
-        ssize_t n = read(fds[0], buf + len, cap - len);
-        if (n > 0) {
-            len += (size_t)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        break;
-    }
-    close(fds[0]);
-
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    int r = proto_parse(buf, len, ans);
-    free(buf);
-    if (r == 0 && (ok || ans->quit))
+    int timed_out = read_answer(&p) == PROC_TIMEOUT;
+    int status = proc_wait(&p);
+    const struct buf *b = &p.out[PROC_FD_EXTRA];
+    int r = timed_out || p.truncated ? -1 : proto_parse(buf_str(b), b->len, ans);
+    proc_free(&p);
+    if (r == 0 && (status == 0 || ans->quit))
         return 0;
-    if (WIFSIGNALED(status))
-        warnf("the resolver died (signal %d)", WTERMSIG(status));
-    else if (!ok)
-        warnf("the resolver failed (exit status %d)", WEXITSTATUS(status));
+    if (timed_out)
+        ;  /* said */
+    else if (status > 128)
+        warnf("the resolver died (signal %d)", status - 128);
+    else if (status)
+        warnf("the resolver failed (exit status %d)", status);
     else
         warnf("the resolver gave no usable answer");
     engine_answer_clear(ans);

@@ -421,38 +421,14 @@ static void env_fill(struct env_fact *e, struct doctor *dr)
         e->match = torch_verdict_said(e, dr, &e->verdict);
 }
 
-/* findtool_locate says why it found nothing on stderr: keep that for the
- * report instead. */
 static void tool_fill(struct tool_fact *t, const struct self_id *self)
 {
-    int p[2], saved = -1;
-    fflush(stderr);
-    if (pipe2(p, O_CLOEXEC) == 0) {
-        saved = dup(STDERR_FILENO);
-        dup2(p[1], STDERR_FILENO);
-        close(p[1]);
-    }
-    int r = findtool_locate(t->name, t->mode, self, NULL, &t->path);
-    if (saved >= 0) {
-        dup2(saved, STDERR_FILENO);
-        close(saved);
-        char buf[2048];
-        fcntl(p[0], F_SETFL, O_NONBLOCK);
-        ssize_t n = read(p[0], buf, sizeof buf - 1);
-        close(p[0]);
-        buf[n > 0 ? n : 0] = '\0';
-        if (r) {
-            t->why = last_message(buf);
-            size_t nl = strlen(t->name);  /* "conda: no real 'conda' ...": the name once */
-            if (t->why && !strncmp(t->why, t->name, nl) && !strncmp(t->why + nl, ": ", 2))
-                memmove(t->why, t->why + nl + 2, strlen(t->why + nl + 2) + 1);
-        }
-    }
-    if (r && !t->why)
-        t->why = xstrdup("not found");
-    if (r) {
+    if (findtool_locate(t->name, t->mode, self, NULL, &t->path, &t->why)) {
         free(t->path);
         t->path = NULL;
+        size_t nl = strlen(t->name);  /* "conda: no real 'conda' ...": the name once */
+        if (t->why && !strncmp(t->why, t->name, nl) && !strncmp(t->why + nl, ": ", 2))
+            memmove(t->why, t->why + nl + 2, strlen(t->why + nl + 2) + 1);
     }
 }
 
@@ -812,43 +788,26 @@ static char *to_json(const struct doctor *dr)
 
 /* ------------------------------------------------------------------ */
 
-static int usage(void)
-{
-    errorf("usage: torchshim doctor [--json] [--timeout SECONDS] [-v]");
-    return 2;
-}
+enum { OPT_JSON = 100, OPT_TIMEOUT, OPT_VERBOSE };
 
-int cmd_doctor(int argc, char **argv)
+static const struct optdef doctor_opts[] = {
+    { "json", 0, 0, OPT_JSON },
+    { "timeout", 0, 1, OPT_TIMEOUT },
+    { "verbose", 'v', 0, OPT_VERBOSE },
+    OPTDEF_END,
+};
+
+static int run(struct cmd_ctx *c)
 {
-    int json = 0, verbose = msg_verbose;
+    int json = cmd_has(c, OPT_JSON), verbose = msg_verbose || cmd_has(c, OPT_VERBOSE);
     struct doctor dr;
     memset(&dr, 0, sizeof dr);
-    dr.probe_ms = DOCTOR_PROBE_MS;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            verbose = 1;
-        } else if (!strcmp(a, "--timeout") || !strncmp(a, "--timeout=", 10)) {
-            const char *v = a[9] == '=' ? a + 10 : i + 1 < argc ? argv[++i] : NULL;
-            char *end = NULL;
-            double s = v ? strtod(v, &end) : -1;
-            if (!v || end == v || *end || !(s > 0) || s > 600) {
-                errorf("--timeout wants a number of seconds (0 < S <= 600)");
-                return 2;
-            }
-            dr.probe_ms = (long)(s * 1000 + 0.5);
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("usage: torchshim doctor [--json] [--timeout SECONDS] [-v]\n\n"
-                   "  --json       the same facts as one JSON object\n"
-                   "  --timeout S  how long the mirrors may take to answer (3)\n"
-                   "  -v           say where each fact came from\n");
-            return 0;
-        } else {
-            return usage();
-        }
-    }
+    long probe_ms = DOCTOR_PROBE_MS;
+    if (cmd_seconds(c, OPT_TIMEOUT, 600, &probe_ms))
+        return 2;
+    if (c->args.n)
+        return cmd_usage_error(c, "no arguments expected");
+    dr.probe_ms = probe_ms;
 
     /* the install line takes longest: start it first */
     struct child ch;
@@ -898,3 +857,12 @@ int cmd_doctor(int argc, char **argv)
     doctor_free(&dr);
     return 0;
 }
+
+const struct engine_cmd cmd_doctor = {
+    "doctor", run, 0, doctor_opts,
+    "usage: torchshim doctor [--json] [--timeout SECONDS] [-v]\n"
+    "\n"
+    "  --json       the same facts as one JSON object\n"
+    "  --timeout S  how long the mirrors may take to answer (3)\n"
+    "  -v           say where each fact came from\n",
+};

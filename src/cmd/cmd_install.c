@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "answer.h"
 #include "commands.h"
+#include "condaselect.h"
 #include "config.h"
 #include "cudatable.h"
 #include "detect.h"
@@ -24,15 +24,8 @@
 #include "pairing.h"
 #include "pep508.h"
 #include "plan.h"
+#include "proto.h"
 #include "quote.h"
-
-/* Said why; to the front end that means: run nothing, exit 2. */
-static int usage(const struct answer *ans)
-{
-    errorf("usage: torchshim install [--backend auto|cpu|cuXYZ|rocmX.Y] [--tool pip|conda] "
-           "[--python X.Y] [--mirror SITE] [--dry-run] [-y] [PKG...] [-- TOOL OPTIONS]");
-    return ans->fd >= 0 ? answer_quit(ans, 2) : 2;
-}
 
 /* The torch release a request means: the user's spec on torch/pytorch
  * matched against the pairing table, newest first (NULL spec: the newest). */
@@ -86,202 +79,267 @@ static int confirm(void)
     return line[0] == '\n' || line[0] == 'y' || line[0] == 'Y';
 }
 
-int cmd_install(int argc, char **argv)
-{
-    struct answer ans = { -1, 0 };
-    struct plan p = PLAN_INIT;
-    const char *backend = "auto", *tool = NULL;
-    int yes = 0, i = 1;
-    struct strv pkgs = STRV_INIT;
-    for (; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--")) {
-            strv_extend(&p.extra, argv + i + 1, (size_t)(argc - i - 1));
-            break;
-        } else if (!strcmp(a, "--result-fd") && v) {
-            ans.fd = atoi(v);
-            i++;
-        } else if (!strcmp(a, "--backend") && v) {
-            backend = v;
-            i++;
-        } else if (!strcmp(a, "--tool") && v) {
-            tool = v;
-            i++;
-        } else if (!strcmp(a, "--python") && v) {
-            p.python = v;
-            i++;
-        } else if (!strcmp(a, "--mirror") && v) {
-            setenv("TORCHSHIM_MIRROR", v, 1);
-            i++;
-        } else if (!strcmp(a, "--dry-run")) {
-            ans.dry_run = 1;
-        } else if (!strcmp(a, "-y") || !strcmp(a, "--yes")) {
-            yes = 1;
-        } else if (a[0] == '-') {
-            return usage(&ans);
-        } else {
-            strv_push(&pkgs, a);
-        }
-    }
-    if (tool && strcmp(tool, "pip") && strcmp(tool, "conda"))
-        return usage(&ans);
-    if (strcmp(backend, "auto") && plan_set_backend(&p, backend))
-        return usage(&ans);
-    if (!pkgs.n) {
-        strv_push(&pkgs, "torch");
-        strv_push(&pkgs, "torchvision");
-        strv_push(&pkgs, "torchaudio");
-    }
+enum { OPT_BACKEND = 100, OPT_TOOL, OPT_PYTHON, OPT_MIRROR, OPT_DRY_RUN, OPT_YES };
 
-    struct config cfg;
-    char *err = NULL;
-    int r = 1;
-    if (config_load(&cfg, &err)) {
-        errorf("configuration: %s", err);
-        free(err);
-        config_free(&cfg);
-        strv_clear(&pkgs);
-        return ans.fd >= 0 ? answer_quit(&ans, 1) : 1;
-    }
+static const struct optdef install_opts[] = {
+    { "backend", 0, 1, OPT_BACKEND },
+    { "tool", 0, 1, OPT_TOOL },
+    { "python", 0, 1, OPT_PYTHON },
+    { "mirror", 0, 1, OPT_MIRROR },
+    { "dry-run", 0, 0, OPT_DRY_RUN },
+    { "yes", 'y', 0, OPT_YES },
+    OPTDEF_END,
+};
+
+/* Everything install decides, stage by stage. */
+struct install {
+    struct plan p;
+    const char *tool;              /* --tool, or NULL */
+    struct strv pkgs;              /* the user's packages (pip names) */
     struct detect_result det;
     struct cudatable table;
-    struct pairing_table pairing = { 0 };
-    char terr[256];
-    memset(&det, 0, sizeof det);
-    memset(&table, 0, sizeof table);
-    detect_backend(&det);
-    int have_table = cudatable_load_default(&table, terr, sizeof terr) == 0;
-    char *ppath = config_data_file(&cfg, "pairing.tsv");
-    if (pairing_load(ppath, &pairing, &err)) {
+    int have_table;
+    struct pairing_table pairing;
+    const struct pairing_row *row; /* the torch release meant */
+    char variant[32], why[256];    /* the variant chosen and why */
+    char *real;                    /* the real pip / conda */
+};
+
+/* Options into the plan: 0, or the engine's exit status after a usage error. */
+static int read_options(struct cmd_ctx *c, struct install *in, int *done)
+{
+    const char *backend = cmd_opt(c, OPT_BACKEND);
+    *done = 1;
+    in->tool = cmd_opt(c, OPT_TOOL);
+    in->p.python = cmd_opt(c, OPT_PYTHON);
+    c->ans.dry_run = cmd_has(c, OPT_DRY_RUN);
+    if (cmd_opt(c, OPT_MIRROR))
+        setenv("TORCHSHIM_MIRROR", cmd_opt(c, OPT_MIRROR), 1);
+    if (in->tool && strcmp(in->tool, "pip") && strcmp(in->tool, "conda"))
+        return cmd_usage_error(c, "--tool %s: pip or conda", in->tool);
+    if (!backend) {
+        backend = getenv("TORCHSHIM_BACKEND");  /* pip and conda alike */
+        if (backend && !*backend)
+            backend = NULL;
+    }
+    if (backend && strcmp(backend, "auto") && plan_set_backend(&in->p, backend))
+        return cmd_usage_error(c, "backend %s: auto, cpu, cuXYZ or rocmX.Y", backend);
+    strv_extend(&in->p.extra, c->rest, (size_t)c->nrest);
+    strv_extend(&in->pkgs, c->args.v, c->args.n);
+    if (!in->pkgs.n) {
+        strv_push(&in->pkgs, "torch");
+        strv_push(&in->pkgs, "torchvision");
+        strv_push(&in->pkgs, "torchaudio");
+    }
+    *done = 0;
+    return 0;
+}
+
+/* The release and the tool: pip unless asked, or inside a conda env for a
+ * release the pytorch channel has (it stopped at 2.5.1). */
+static int choose_release_and_tool(const struct config *cfg, struct install *in)
+{
+    char *err = NULL, *ppath = config_data_file(cfg, "pairing.tsv");
+    int r = pairing_load(ppath, &in->pairing, &err);
+    free(ppath);
+    if (r) {
         errorf("%s", err);
         free(err);
-        free(ppath);
-        goto out;
+        return -1;
     }
-    free(ppath);
-
-    /* the tool: pip unless asked, or inside a conda env for a release the
-     * pytorch channel has (it stopped at 2.5.1) */
     int py_major = 0, py_minor = 0;
-    if (p.python)
-        sscanf(p.python, "%d.%d", &py_major, &py_minor);
-    const struct pairing_row *row = requested_row(&pairing, &pkgs, py_major, py_minor);
-    if (!row) {
-        errorf("no PyTorch release matches %s%s", pkgs.v[0],
-               p.python ? " for that Python" : "");
-        goto out;
+    if (in->p.python)
+        sscanf(in->p.python, "%d.%d", &py_major, &py_minor);
+    in->row = requested_row(&in->pairing, &in->pkgs, py_major, py_minor);
+    if (!in->row) {
+        errorf("no PyTorch release matches %s%s", in->pkgs.v[0],
+               in->p.python ? " for that Python" : "");
+        return -1;
     }
-    const char *torch = row->text[PAIRING_TORCH];
-    if (tool) {
-        p.tool = !strcmp(tool, "conda") ? TOOL_CONDA : TOOL_PIP;
+    if (in->tool) {
+        in->p.tool = !strcmp(in->tool, "conda") ? TOOL_CONDA : TOOL_PIP;
     } else {
         struct pep440 last;
-        pep440_parse("2.5.1", &last);
-        p.tool = getenv("CONDA_PREFIX") && pep440_cmp(&row->version[PAIRING_TORCH], &last) <= 0
-                     ? TOOL_CONDA
-                     : TOOL_PIP;
+        pep440_parse(CONDASELECT_CHANNEL_LAST, &last);
+        in->p.tool = getenv("CONDA_PREFIX") &&
+                             pep440_cmp(&in->row->version[PAIRING_TORCH], &last) <= 0
+                         ? TOOL_CONDA
+                         : TOOL_PIP;
         pep440_free(&last);
     }
+    return 0;
+}
 
-    /* the variant */
-    char variant[32] = "", why[256] = "", maxcuda[16] = "";
-    if (p.backend[0]) {
-        snprintf(variant, sizeof variant, "%s", p.backend);
-        snprintf(why, sizeof why, "--backend %s", p.backend);
-    } else if (p.tool == TOOL_PIP) {
-        if (detect_pick_variant(&det, have_table ? &table : NULL, torch,
-                                (const char *const *)row->variants.v, row->variants.n, variant,
-                                sizeof variant, why, sizeof why)) {
-            errorf("torch %s has no build for this machine: %s", torch, why);
-            goto out;
-        }
-        plan_set_backend(&p, variant);
-    } else if (det.kind == DETECT_CUDA &&
-               (det.cuda_version || (have_table && det.driver &&
-                                     cudatable_max_cuda(&table, det.driver, 0, maxcuda,
-                                                        sizeof maxcuda) == 0))) {
-        /* conda: the newest pytorch-cuda the driver runs */
-        const char *cv = det.cuda_version ? det.cuda_version : maxcuda;
+/* conda: the newest pytorch-cuda the driver runs, else CPU. */
+static void choose_conda_variant(struct install *in)
+{
+    const struct detect_result *det = &in->det;
+    char maxcuda[16] = "";
+    if (det->kind == DETECT_CUDA &&
+        (det->cuda_version || (in->have_table && det->driver &&
+                               cudatable_max_cuda(&in->table, det->driver, 0, maxcuda,
+                                                  sizeof maxcuda) == 0))) {
+        const char *cv = det->cuda_version ? det->cuda_version : maxcuda;
         char cu[16];
         int maj = 0, min = 0;
         sscanf(cv, "%d.%d", &maj, &min);
         snprintf(cu, sizeof cu, "cu%d%d", maj, min);
-        plan_set_backend(&p, cu);
-        p.cuda_is_max = 1;
-        snprintf(variant, sizeof variant, "cuda <= %s", cv);
-        snprintf(why, sizeof why, "driver %s runs CUDA up to %s", det.driver ? det.driver : "?", cv);
-    } else {
-        plan_set_backend(&p, "cpu");
-        snprintf(variant, sizeof variant, "cpu");
-        snprintf(why, sizeof why, "%s", det.kind == DETECT_CPU ? "no NVIDIA GPU found"
-                                                               : "the conda channel has no ROCm builds");
+        plan_set_backend(&in->p, cu);
+        in->p.cuda_is_max = 1;
+        snprintf(in->variant, sizeof in->variant, "cuda <= %s", cv);
+        snprintf(in->why, sizeof in->why, "driver %s runs CUDA up to %s",
+                 det->driver ? det->driver : "?", cv);
+        return;
     }
+    plan_set_backend(&in->p, "cpu");
+    snprintf(in->variant, sizeof in->variant, "cpu");
+    snprintf(in->why, sizeof in->why, "%s", det->kind == DETECT_CPU
+                                                ? "no NVIDIA GPU found"
+                                                : "the conda channel has no ROCm builds");
+}
 
-    /* the real tool, as the shim would find it */
-    /* the front end's identity: the real tool found is never torchshim */
+static int choose_variant(struct install *in)
+{
+    const char *torch = in->row->text[PAIRING_TORCH];
+    if (in->p.backend[0]) {
+        snprintf(in->variant, sizeof in->variant, "%s", in->p.backend);
+        snprintf(in->why, sizeof in->why, "--backend %s", in->p.backend);
+    } else if (in->p.tool == TOOL_PIP) {
+        if (detect_pick_variant(&in->det, in->have_table ? &in->table : NULL, torch,
+                                (const char *const *)in->row->variants.v, in->row->variants.n,
+                                in->variant, sizeof in->variant, in->why, sizeof in->why)) {
+            errorf("torch %s has no build for this machine: %s", torch, in->why);
+            return -1;
+        }
+        plan_set_backend(&in->p, in->variant);
+    } else {
+        choose_conda_variant(in);
+    }
+    return 0;
+}
+
+/* The real tool, as the shim would find it (never torchshim itself). */
+static int find_real_tool(struct install *in)
+{
     struct self_id self;
+    char name[32];
     self_identify_path(&self, getenv("TORCHSHIM_FRONT"));
-    char *real = NULL, name[32];
-    if (p.tool == TOOL_PIP && p.python)
-        snprintf(name, sizeof name, "pip%s", p.python);
+    if (in->p.tool == TOOL_PIP && in->p.python)
+        snprintf(name, sizeof name, "pip%s", in->p.python);
     else
-        snprintf(name, sizeof name, "%s", p.tool == TOOL_PIP ? "pip" : "conda");
-    if (findtool_locate(name, p.tool == TOOL_PIP ? MODE_PIP : MODE_CONDA, &self, NULL, &real))
-        goto out;
+        snprintf(name, sizeof name, "%s", in->p.tool == TOOL_PIP ? "pip" : "conda");
+    char *err = NULL;
+    if (findtool_locate(name, in->p.tool == TOOL_PIP ? MODE_PIP : MODE_CONDA, &self, NULL,
+                        &in->real, &err) == 0)
+        return 0;
+    errorf("%s", err);
+    free(err);
+    return -1;
+}
 
-    struct strv specs = STRV_INIT, out = STRV_INIT;
-    for (size_t k = 0; k < pkgs.n; k++)
-        strv_push_take(&specs, p.tool == TOOL_CONDA ? conda_name(pkgs.v[k]) : xstrdup(pkgs.v[k]));
-
-    /* the plan */
-    for (size_t g = 0; g < det.ngpus; g++)
-        notef("GPU:      %s%s%s%s", det.gpus[g].name ? det.gpus[g].name : "NVIDIA GPU",
-              det.gpus[g].compute_cap ? " (compute capability " : "",
-              det.gpus[g].compute_cap ? det.gpus[g].compute_cap : "",
-              det.gpus[g].compute_cap ? ")" : "");
-    if (det.driver)
-        notef("driver:   %s%s%s%s", det.driver, det.cuda_version ? " (runs CUDA up to " : "",
-              det.cuda_version ? det.cuda_version : "", det.cuda_version ? ")" : "");
-    else if (det.kind == DETECT_ROCM)
-        notef("ROCm:     %s", det.rocm_version_full ? det.rocm_version_full : "present");
-    else if (!det.ngpus)
+static void say_plan(const struct install *in)
+{
+    const struct detect_result *det = &in->det;
+    for (size_t g = 0; g < det->ngpus; g++)
+        notef("GPU:      %s%s%s%s", det->gpus[g].name ? det->gpus[g].name : "NVIDIA GPU",
+              det->gpus[g].compute_cap ? " (compute capability " : "",
+              det->gpus[g].compute_cap ? det->gpus[g].compute_cap : "",
+              det->gpus[g].compute_cap ? ")" : "");
+    if (det->driver)
+        notef("driver:   %s%s%s%s", det->driver, det->cuda_version ? " (runs CUDA up to " : "",
+              det->cuda_version ? det->cuda_version : "", det->cuda_version ? ")" : "");
+    else if (det->kind == DETECT_ROCM)
+        notef("ROCm:     %s", det->rocm_version_full ? det->rocm_version_full : "present");
+    else if (!det->ngpus)
         notef("GPU:      none found: the CPU build");
-    if (!strncmp(why, variant, strlen(variant)))
-        notef("variant:  %s", why);
+    if (!strncmp(in->why, in->variant, strlen(in->variant)))
+        notef("variant:  %s", in->why);
     else
-        notef("variant:  %s (%s)", variant, why);
-    if (p.tool == TOOL_PIP) {
-        char *pub = shell_join(row->variants.v, row->variants.n);
-        notef("torch:    %s (published for %s)", torch, pub);
+        notef("variant:  %s (%s)", in->variant, in->why);
+    if (in->p.tool == TOOL_PIP) {
+        char *pub = shell_join(in->row->variants.v, in->row->variants.n);
+        notef("torch:    %s (published for %s)", in->row->text[PAIRING_TORCH], pub);
         free(pub);
     }
-    notef("tool:     %s (%s)", p.tool == TOOL_PIP ? "pip" : "conda", real);
-    if (p.python)
-        notef("Python:   %s", p.python);
+    notef("tool:     %s (%s)", in->p.tool == TOOL_PIP ? "pip" : "conda", in->real);
+    if (in->p.python)
+        notef("Python:   %s", in->p.python);
+}
 
-    r = plan_command(&p, &cfg, real, (int)specs.n, specs.v, &out);
+/* Resolve, show, confirm, answer. */
+static int resolve_and_answer(struct cmd_ctx *c, struct install *in)
+{
+    struct strv specs = STRV_INIT;
+    for (size_t k = 0; k < in->pkgs.n; k++)
+        strv_push_take(&specs, in->p.tool == TOOL_CONDA ? conda_name(in->pkgs.v[k])
+                                                       : xstrdup(in->pkgs.v[k]));
+    struct run_result res = RUN_RESULT_INIT;
+    enum run_outcome o = plan_command(&in->p, &c->cfg, in->real, (int)specs.n, specs.v, &res);
+    int r = cmd_plan_said(&res, o);
     if (r == 0) {
-        char *line = shell_join(out.v + 1, out.n - 1);
+        char *line = shell_join(res.argv.v + 1, res.argv.n - 1);
         notef("command:  %s", line);
         free(line);
-        if (!ans.dry_run && !yes && isatty(STDIN_FILENO) && !confirm()) {
+        int ask = !c->ans.dry_run && !cmd_has(c, OPT_YES) && isatty(STDIN_FILENO);
+        if (ask && c->ans.fd >= 0)
+            proto_write_deadline(c->ans.fd, 0);  /* the user takes their time */
+        if (ask && !confirm()) {
             notef("nothing installed");
             r = 1;
         } else {
-            r = answer_exec(&ans, &out, NULL);
+            r = answer_exec(&c->ans, &res.argv, NULL);
         }
     }
+    run_result_free(&res);
     strv_clear(&specs);
-    strv_clear(&out);
-    free(real);
-out:
-    pairing_free(&pairing);
-    if (have_table)
-        cudatable_free(&table);
-    detect_result_free(&det);
-    config_free(&cfg);
-    strv_clear(&pkgs);
-    strv_clear(&p.extra);
-    /* the reason was said; the front end runs nothing and exits with r */
-    return r && ans.fd >= 0 ? answer_quit(&ans, r) : r;
+    return r;
 }
+
+static int run(struct cmd_ctx *c)
+{
+    struct install in;
+    memset(&in, 0, sizeof in);
+    struct plan init = PLAN_INIT;
+    in.p = init;
+    int done, r = read_options(c, &in, &done);
+    if (done)
+        goto out;
+    char terr[256];
+    detect_backend_flags(&in.det, DETECT_IGNORE_ENV);
+    in.have_table = cudatable_load_default(&in.table, terr, sizeof terr) == 0;
+    r = 1;
+    if (choose_release_and_tool(&c->cfg, &in) || choose_variant(&in) || find_real_tool(&in))
+        goto out;
+    say_plan(&in);
+    r = resolve_and_answer(c, &in);
+out:
+    pairing_free(&in.pairing);
+    if (in.have_table)
+        cudatable_free(&in.table);
+    detect_result_free(&in.det);
+    strv_clear(&in.pkgs);
+    strv_clear(&in.p.extra);
+    free(in.real);
+    /* the reason was said; the front end runs nothing and exits with r */
+    return r && c->ans.fd >= 0 ? answer_quit(&c->ans, r) : r;
+}
+
+const struct engine_cmd cmd_install = {
+    "install", run, CMD_CONFIG | CMD_ANSWERS | CMD_NETWORK, install_opts,
+    "usage: torchshim install [--backend auto|cpu|cuXYZ|rocmX.Y] [--tool pip|conda]\n"
+    "                         [--python X.Y] [--mirror SITE] [--dry-run] [-y]\n"
+    "                         [PKG...] [-- TOOL OPTIONS...]\n"
+    "\n"
+    "Install PKG (default: torch torchvision torchaudio) for this machine: the\n"
+    "GPU and driver are detected, the variant and the exact packages chosen\n"
+    "from the mirrors, the plan shown, and pip or conda run.\n"
+    "\n"
+    "  --backend V     cpu, cu121, rocm6.1, ... instead of detecting\n"
+    "                  (also TORCHSHIM_BACKEND)\n"
+    "  --tool T        pip or conda (default: conda inside a conda environment for\n"
+    "                  releases the pytorch channel has, else pip)\n"
+    "  --python X.Y    the target Python\n"
+    "  --mirror SITE   use this mirror site for every role\n"
+    "  --dry-run       print the command instead of running it\n"
+    "  -y, --yes       do not ask\n",
+};

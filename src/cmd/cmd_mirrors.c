@@ -8,30 +8,15 @@
  * SITE limits the listing / the probe to those sites. The probe asks every
  * site for every role it serves, all at once (probe.h), for at most S
  * seconds (default 5), and prints one table per role, fastest first. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "commands.h"
 #include "config.h"
 #include "msg.h"
 #include "probe.h"
 #include "strv.h"
-
-static double mono_secs(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int usage(void)
-{
-    errorf("usage: torchshim mirrors [--probe [--timeout SECONDS] [--save]] [SITE...]");
-    return 2;
-}
 
 /* Is SITE one of those [use] picks for ROLE? */
 static int in_use(const struct config *c, enum role r, const char *site)
@@ -191,7 +176,7 @@ static int probe(const struct config *c, char *const *only, size_t nonly, long t
     fflush(stdout);
     struct probe_opts o = { .timeout_ms = timeout_ms,
                             .connect_timeout_ms = c->connect_timeout * 1000 };
-    double t0 = mono_secs();
+    double t0 = timing_now();
     long answered = probe_run(items, (size_t)n, &o, &err);
     if (answered < 0) {
         errorf("probe: %s", err);
@@ -199,7 +184,7 @@ static int probe(const struct config *c, char *const *only, size_t nonly, long t
         probe_items_free(items, (size_t)n);
         return 1;
     }
-    double took = mono_secs() - t0;
+    double took = timing_now() - t0;
     probe_sort(items, (size_t)n);
     print_table(c, items, (size_t)n, timeout_ms);
     probe_fmt_duration(took, d, sizeof d);
@@ -213,69 +198,40 @@ static int probe(const struct config *c, char *const *only, size_t nonly, long t
     return r;
 }
 
-int cmd_mirrors(int argc, char **argv)
-{
-    int do_probe = 0, do_save = 0;
-    long timeout_ms = PROBE_DEFAULT_TIMEOUT_MS;
-    struct strv only = STRV_INIT;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--probe")) {
-            do_probe = 1;
-        } else if (!strcmp(a, "--save")) {
-            do_save = do_probe = 1;
-        } else if (!strcmp(a, "--timeout") || !strncmp(a, "--timeout=", 10)) {
-            const char *v = a[9] == '=' ? a + 10 : i + 1 < argc ? argv[++i] : NULL;
-            char *end = NULL;
-            errno = 0;
-            double s = v ? strtod(v, &end) : -1;
-            if (!v || errno || end == v || *end || !(s > 0) || s > 3600) {
-                errorf("--timeout wants a number of seconds (0 < S <= 3600)");
-                strv_clear(&only);
-                return 2;
-            }
-            timeout_ms = (long)(s * 1000 + 0.5);
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("usage: torchshim mirrors [--probe [--timeout SECONDS] [--save]] [SITE...]\n\n"
-                   "  (no option)  list the configured sites and the [use] choice per role\n"
-                   "  --probe      ask every site for every role it serves, at once, and rank\n"
-                   "               them by latency (time to the first byte)\n"
-                   "  --timeout S  give up on what has not answered after S seconds (5)\n"
-                   "  --save       write the fastest answering site per role into [use] of\n"
-                   "               your config file (other content is kept)\n"
-                   "  SITE...      only these sites\n");
-            strv_clear(&only);
-            return 0;
-        } else if (a[0] == '-') {
-            strv_clear(&only);
-            return usage();
-        } else {
-            strv_push(&only, a);
-        }
-    }
+enum { OPT_PROBE = 100, OPT_SAVE, OPT_TIMEOUT };
 
-    struct config c;
-    char *err = NULL;
-    if (config_load(&c, &err)) {
-        errorf("configuration: %s", err);
-        free(err);
-        config_free(&c);
-        strv_clear(&only);
-        return 1;
-    }
-    int r = 0;
-    for (size_t i = 0; i < only.n; i++)
-        if (!config_site(&c, only.v[i])) {
-            errorf("no mirror site '%s' is configured (see torchshim mirrors)", only.v[i]);
-            r = 2;
-        }
-    if (!r) {
-        if (do_probe)
-            r = probe(&c, only.v, only.n, timeout_ms, do_save);
-        else
-            list_sites(&c, only.v, only.n);
-    }
-    config_free(&c);
-    strv_clear(&only);
-    return r;
+static const struct optdef mirrors_opts[] = {
+    { "probe", 0, 0, OPT_PROBE },
+    { "save", 0, 0, OPT_SAVE },
+    { "timeout", 0, 1, OPT_TIMEOUT },
+    OPTDEF_END,
+};
+
+static int run(struct cmd_ctx *c)
+{
+    int do_save = cmd_has(c, OPT_SAVE), do_probe = do_save || cmd_has(c, OPT_PROBE);
+    long timeout_ms = PROBE_DEFAULT_TIMEOUT_MS;
+    if (cmd_seconds(c, OPT_TIMEOUT, 3600, &timeout_ms))
+        return 2;
+    for (size_t i = 0; i < c->args.n; i++)
+        if (!config_site(&c->cfg, c->args.v[i]))
+            return cmd_usage_error(c, "no mirror site '%s' is configured (see torchshim mirrors)",
+                                   c->args.v[i]);
+    if (do_probe)
+        return probe(&c->cfg, c->args.v, c->args.n, timeout_ms, do_save);
+    list_sites(&c->cfg, c->args.v, c->args.n);
+    return 0;
 }
+
+const struct engine_cmd cmd_mirrors = {
+    "mirrors", run, CMD_CONFIG, mirrors_opts,
+    "usage: torchshim mirrors [--probe [--timeout SECONDS] [--save]] [SITE...]\n"
+    "\n"
+    "  (no option)  list the configured sites and the [use] choice per role\n"
+    "  --probe      ask every site for every role it serves, at once, and rank\n"
+    "               them by latency (time to the first byte)\n"
+    "  --timeout S  give up on what has not answered after S seconds (5)\n"
+    "  --save       write the fastest answering site per role into [use] of\n"
+    "               your config file (other content is kept)\n"
+    "  SITE...      only these sites\n",
+};

@@ -1,129 +1,62 @@
 /* cmd_shim.c — the front end's question: how should this pip/conda command
- * run? Plan, resolve and rewrite, then answer (answer.h). Whatever fails
- * (configuration, parsing, network, mirror) answers the command unchanged
- * with a warning: the shim never stands between a user and their tool. */
+ * run? The pip or conda path (pip_run / conda_run), then the answer
+ * (answer.h). Whatever fails (configuration, parsing, network, mirror)
+ * answers the command unchanged with a warning: the shim never stands
+ * between a user and their tool. Only "what you asked for does not exist"
+ * (RUN_REFUSED) runs nothing.
+ *
+ *   torchshim-engine shim --result-fd N pip|conda NAME REAL -- ARGS... */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "answer.h"
 #include "commands.h"
-#include "config.h"
+#include "conda_run.h"
 #include "msg.h"
-#include "rewrite_conda.h"
-#include "resolve_conda.h"
-#include "resolve_pip.h"
-#include "rewrite_pip.h"
+#include "pip_run.h"
 
-static void say_notes(const struct strv *notes)
+static int answer(const struct cmd_ctx *c, const char *name, const char *real, enum run_outcome o,
+                  struct run_result *res)
 {
-    for (size_t i = 0; i < notes->n; i++)
-        verbosef("%s", notes->v[i]);
+    cmd_say(&res->warnings, NULL);
+    for (size_t i = 0; i < res->notes.n; i++)
+        verbosef("%s: %s", name, res->notes.v[i]);
+    switch (o) {
+    case RUN_REWRITTEN: return answer_exec(&c->ans, &res->argv, &res->env);
+    case RUN_REFUSED:
+        cmd_say_error(res->error);
+        return answer_quit(&c->ans, 1);
+    case RUN_FAILED:
+        warnf("%s: %s; running the command unchanged", name, res->error);
+        break;
+    case RUN_NO_MIRROR: notef("running the command unchanged"); break;
+    case RUN_UNCHANGED: verbosef("%s: passing it through", name); break;
+    }
+    return answer_original(&c->ans, real, c->nrest, c->rest);
 }
 
-static int shim_pip(const struct answer *ans, const struct config *cfg, const char *name,
-                    const char *real, int argc, char **args)
+static int run(struct cmd_ctx *c)
 {
-    struct pip_job job;
-    char *err = NULL;
-    int r;
-    if (pip_job_init(&job, cfg, real, argc, args, &err)) {
-        warnf("%s: %s; running the command unchanged", name, err);
-        goto original;
+    if (c->args.n != 3 || (strcmp(c->args.v[0], "pip") && strcmp(c->args.v[0], "conda")))
+        return cmd_usage_error(c, "expected pip|conda NAME REAL -- ARGS");
+    const char *mode = c->args.v[0], *name = c->args.v[1], *real = c->args.v[2];
+    if (!c->have_cfg) {
+        warnf("configuration: %s; running the command unchanged", c->cfg_err);
+        return answer_original(&c->ans, real, c->nrest, c->rest);
     }
-    if (!pip_job_is_pytorch(&job)) {
-        verbosef("%s: installs no PyTorch package; passing it through", name);
-        goto original;
-    }
-    if (job.variant[0] && !job.variant_conflict) {
-        switch (resolve_pip(&job, NULL, NULL, NULL)) {
-        case RESOLVE_OK: break;
-        case RESOLVE_NO_MIRROR: goto original;  /* announced */
-        case RESOLVE_NONE_FITS:
-            pip_job_free(&job);
-            return answer_quit(ans, 1);
-        }
-    }
-    struct strv out = STRV_INIT;
-    if (pip_job_rewrite_sources(&job, &err) || pip_job_emit(&job, real, &out, &err)) {
-        warnf("%s: %s; running the command unchanged", name, err);
-        strv_clear(&out);
-        goto original;
-    }
-    say_notes(&job.notes);
-    r = answer_exec(ans, &out, &job.env);
-    strv_clear(&out);
-    pip_job_free(&job);
-    return r;
-original:
-    free(err);
-    pip_job_free(&job);
-    return answer_original(ans, real, argc, args);
-}
-
-static int shim_conda(const struct answer *ans, const struct config *cfg, const char *name,
-                      const char *real, int argc, char **args)
-{
-    struct conda_job job;
-    char *err = NULL;
-    int r;
-    if (conda_job_init(&job, cfg, argc, args, &err)) {
-        warnf("%s: %s; running the command unchanged", name, err);
-        goto original;
-    }
-    if (!conda_job_is_pytorch(&job)) {
-        verbosef("%s: installs no PyTorch package; passing it through", name);
-        goto original;
-    }
-    struct conda_target t = { NULL, NULL, { CONDASELECT_UNKNOWN, NULL, 0 } };
-    switch (resolve_conda(&job, &t)) {
-    case RESOLVE_OK: break;
-    case RESOLVE_NO_MIRROR: goto original;  /* announced */
-    case RESOLVE_NONE_FITS:
-        conda_job_free(&job);
-        return answer_quit(ans, 1);
-    }
-    struct strv out = STRV_INIT;
-    conda_job_rewrite_channels(&job);
-    conda_job_emit(&job, real, &out);
-    say_notes(&job.notes);
-    r = answer_exec(ans, &out, NULL);
-    strv_clear(&out);
-    conda_job_free(&job);
-    return r;
-original:
-    free(err);
-    conda_job_free(&job);
-    return answer_original(ans, real, argc, args);
-}
-
-int cmd_shim(int argc, char **argv)
-{
-    /* shim --result-fd N MODE NAME REAL -- ARGS... */
-    struct answer ans = { -1, 0 };
-    int i = 1;
-    if (i + 1 < argc && !strcmp(argv[i], "--result-fd")) {
-        ans.fd = atoi(argv[i + 1]);
-        i += 2;
-    }
-    if (argc - i < 4 || strcmp(argv[i + 3], "--")) {
-        errorf("usage: torchshim-engine shim [--result-fd N] pip|conda NAME REAL -- ARGS...");
-        return 2;
-    }
-    const char *mode = argv[i], *name = argv[i + 1], *real = argv[i + 2];
-    int nargs = argc - (i + 4);
-    char **args = argv + i + 4;
-
-    struct config cfg;
-    char *err = NULL;
-    if (config_load(&cfg, &err)) {
-        warnf("configuration: %s; running the command unchanged", err);
-        free(err);
-        config_free(&cfg);
-        return answer_original(&ans, real, nargs, args);
-    }
-    int r = !strcmp(mode, "pip") ? shim_pip(&ans, &cfg, name, real, nargs, args)
-                                 : shim_conda(&ans, &cfg, name, real, nargs, args);
-    config_free(&cfg);
+    struct run_result res = RUN_RESULT_INIT;
+    enum run_outcome o = !strcmp(mode, "pip")
+                             ? pip_run(&c->cfg, real, c->nrest, c->rest, NULL, &res)
+                             : conda_run(&c->cfg, real, c->nrest, c->rest, NULL, 0, &res);
+    int r = answer(c, name, real, o, &res);
+    run_result_free(&res);
     return r;
 }
+
+const struct engine_cmd cmd_shim = {
+    "shim", run, CMD_CONFIG | CMD_SOFT_CONFIG | CMD_ANSWERS | CMD_NETWORK, NULL,
+    "usage: torchshim-engine shim --result-fd N pip|conda NAME REAL -- ARGS...\n"
+    "\n"
+    "The front end's question, answered on descriptor N: how should this pip or\n"
+    "conda command run? Not meant to be run by hand.\n",
+};

@@ -134,102 +134,139 @@ static const struct optdef *find_short(char c, const struct optdef *t1, const st
     return NULL;
 }
 
+struct scan {
+    int argc;
+    char *const *argv;
+    int i;                       /* the word being read */
+    const struct optdef *t1, *t2;
+    struct cmdline *out;
+    char **err;
+};
+
+static struct cmd_item *push_at(struct scan *sc, enum item_kind kind)
+{
+    struct cmd_item *it = push(sc->out, kind);
+    it->argi = (size_t)sc->i;
+    return it;
+}
+
+/* --name, --name=value, --name value. */
+static int scan_long(struct scan *sc)
+{
+    const char *a = sc->argv[sc->i], *name = a + 2;
+    const char *eq = strchr(name, '=');
+    size_t len = eq ? (size_t)(eq - name) : strlen(name);
+    int ambiguous;
+    const struct optdef *o = find_long(name, len, sc->t1, sc->t2, &ambiguous);
+    if (!o)
+        return seterr(sc->err, "%s option --%.*s", ambiguous ? "ambiguous" : "unknown",
+                      (int)len, name);
+    struct cmd_item *it = push_at(sc, IT_OPTION);
+    it->opt = o;
+    strv_push(&it->words, a);
+    if (!o->has_value)
+        return eq ? seterr(sc->err, "option --%s takes no value", o->lname) : 0;
+    if (eq) {
+        it->value = xstrdup(eq + 1);
+    } else if (sc->i + 1 < sc->argc) {
+        it->value = xstrdup(sc->argv[++sc->i]);
+        strv_push(&it->words, sc->argv[sc->i]);
+    } else {
+        return seterr(sc->err, "option --%s needs a value", o->lname);
+    }
+    return 0;
+}
+
+/* -x, -xVALUE, -x VALUE, clusters -Uq, -Ur FILE. */
+static int scan_short(struct scan *sc)
+{
+    const char *a = sc->argv[sc->i];
+    size_t alen = strlen(a);
+    for (size_t k = 1; k < alen; k++) {
+        const struct optdef *o = find_short(a[k], sc->t1, sc->t2);
+        if (!o)
+            return seterr(sc->err, "unknown option -%c", a[k]);
+        struct cmd_item *it = push_at(sc, IT_OPTION);
+        it->opt = o;
+        if (!o->has_value) {
+            if (alen == 2)
+                strv_push(&it->words, a);
+            else
+                strv_pushf(&it->words, "-%c", a[k]);
+            continue;
+        }
+        if (k + 1 < alen) {          /* -iURL, -UiURL */
+            it->value = xstrdup(a + k + 1);
+            if (k == 1)
+                strv_push(&it->words, a);
+            else
+                strv_pushf(&it->words, "-%c%s", a[k], a + k + 1);
+        } else if (sc->i + 1 < sc->argc) {   /* -i URL */
+            it->value = xstrdup(sc->argv[++sc->i]);
+            strv_pushf(&it->words, "-%c", a[k]);
+            strv_push(&it->words, sc->argv[sc->i]);
+        } else {
+            return seterr(sc->err, "option -%c needs a value", a[k]);
+        }
+        break;
+    }
+    return 0;
+}
+
+/* A positional word; the first one is the subcommand when SUB is given. */
+static void scan_positional(struct scan *sc, subtable_fn sub, int *only_positional)
+{
+    const char *a = sc->argv[sc->i];
+    struct cmd_item *it = push_at(sc, IT_POSITIONAL);
+    it->value = xstrdup(a);
+    strv_push(&it->words, a);
+    if (sub && !sc->out->subcmd && !*only_positional) {
+        it->kind = IT_SUBCOMMAND;
+        sc->out->subcmd = it->value;
+        sc->t2 = sub(a);
+        if (!sc->t2)
+            *only_positional = 1;  /* not ours: keep the rest opaque */
+    }
+}
+
+static int scan(struct scan *sc, subtable_fn sub)
+{
+    int only_positional = 0;
+    for (; sc->i < sc->argc; sc->i++) {
+        const char *a = sc->argv[sc->i];
+        int r = 0;
+        if (only_positional || a[0] != '-' || a[1] == '\0') {
+            scan_positional(sc, sub, &only_positional);  /* "-" alone is one too */
+        } else if (!strcmp(a, "--")) {
+            strv_push(&push_at(sc, IT_DASHDASH)->words, a);
+            only_positional = 1;
+        } else {
+            r = a[1] == '-' ? scan_long(sc) : scan_short(sc);
+        }
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
 int cmdline_parse(int argc, char *const *argv, const struct optdef *global, subtable_fn sub,
                   struct cmdline *out, char **err)
 {
     memset(out, 0, sizeof *out);
-    *err = NULL;
-    const struct optdef *local = NULL;
-    int only_positional = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (only_positional || a[0] != '-' || a[1] == '\0') {
-            /* a positional ("-" alone is one too) */
-            struct cmd_item *it = push(out, IT_POSITIONAL);
-            if (!out->subcmd && !only_positional) {
-                it->kind = IT_SUBCOMMAND;
-                it->value = xstrdup(a);
-                out->subcmd = it->value;
-                local = sub ? sub(a) : NULL;
-                if (sub && !local)
-                    only_positional = 1;  /* not ours: keep the rest opaque */
-            } else {
-                it->value = xstrdup(a);
-            }
-            strv_push(&it->words, a);
-            continue;
-        }
-        if (!strcmp(a, "--")) {
-            strv_push(&push(out, IT_DASHDASH)->words, a);
-            only_positional = 1;
-            continue;
-        }
-        if (a[1] == '-') {
-            const char *name = a + 2;
-            const char *eq = strchr(name, '=');
-            size_t len = eq ? (size_t)(eq - name) : strlen(name);
-            int ambiguous;
-            const struct optdef *o = find_long(name, len, global, local, &ambiguous);
-            if (!o) {
-                *err = xasprintf("%s option --%.*s", ambiguous ? "ambiguous" : "unknown",
-                                 (int)len, name);
-                goto fail;
-            }
-            struct cmd_item *it = push(out, IT_OPTION);
-            it->opt = o;
-            strv_push(&it->words, a);
-            if (o->has_value) {
-                if (eq) {
-                    it->value = xstrdup(eq + 1);
-                } else if (i + 1 < argc) {
-                    it->value = xstrdup(argv[++i]);
-                    strv_push(&it->words, argv[i]);
-                } else {
-                    *err = xasprintf("option --%s needs a value", o->lname);
-                    goto fail;
-                }
-            } else if (eq) {
-                *err = xasprintf("option --%s takes no value", o->lname);
-                goto fail;
-            }
-            continue;
-        }
-        /* short option or cluster */
-        size_t alen = strlen(a);
-        for (size_t k = 1; k < alen; k++) {
-            const struct optdef *o = find_short(a[k], global, local);
-            if (!o) {
-                *err = xasprintf("unknown option -%c", a[k]);
-                goto fail;
-            }
-            struct cmd_item *it = push(out, IT_OPTION);
-            it->opt = o;
-            if (!o->has_value) {
-                if (alen == 2)
-                    strv_push(&it->words, a);
-                else
-                    strv_pushf(&it->words, "-%c", a[k]);
-                continue;
-            }
-            if (k + 1 < alen) {          /* -iURL, -UiURL */
-                it->value = xstrdup(a + k + 1);
-                if (k == 1)
-                    strv_push(&it->words, a);
-                else
-                    strv_pushf(&it->words, "-%c%s", a[k], a + k + 1);
-            } else if (i + 1 < argc) {   /* -i URL */
-                it->value = xstrdup(argv[++i]);
-                strv_pushf(&it->words, "-%c", a[k]);
-                strv_push(&it->words, argv[i]);
-            } else {
-                *err = xasprintf("option -%c needs a value", a[k]);
-                goto fail;
-            }
-            break;
-        }
-    }
-    return 0;
-fail:
+    struct scan sc = { argc, argv, 0, global, NULL, out, err };
+    if (scan(&sc, sub) == 0)
+        return 0;
+    cmdline_free(out);
+    return -1;
+}
+
+int cmdline_parse_flat(int argc, char *const *argv, const struct optdef *t1,
+                       const struct optdef *t2, struct cmdline *out, char **err)
+{
+    memset(out, 0, sizeof *out);
+    struct scan sc = { argc, argv, 0, t1, t2, out, err };
+    if (scan(&sc, NULL) == 0)
+        return 0;
     cmdline_free(out);
     return -1;
 }

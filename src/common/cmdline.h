@@ -34,6 +34,7 @@ struct cmd_item {
     const struct optdef *opt;   /* IT_OPTION */
     char *value;                /* option value / positional text; NULL for flags */
     struct strv words;          /* as written: {"--index-url", "URL"}, {"-iURL"}, {"-U"} */
+    size_t argi;                /* index in argv of its first word (parsed items) */
 };
 
 struct cmdline {
@@ -48,6 +49,10 @@ typedef const struct optdef *(*subtable_fn)(const char *subcmd);
 
 int cmdline_parse(int argc, char *const *argv, const struct optdef *global, subtable_fn sub,
                   struct cmdline *out, char **err);
+/* Options from T1 and T2 (either may be NULL) anywhere among positionals,
+ * none of which is a subcommand (torchshim's own commands). */
+int cmdline_parse_flat(int argc, char *const *argv, const struct optdef *t1,
+                       const struct optdef *t2, struct cmdline *out, char **err);
 void cmdline_free(struct cmdline *c);
 
 /* All words, in order. */

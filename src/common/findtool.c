@@ -127,35 +127,28 @@ static int is_dir(const struct dir_id *d, const char *dir, size_t dlen)
 }
 
 /* An override variable names the tool: use it as given, but never the shim. */
-static int from_env(const char *var, const struct self_id *self, char **out)
+static int from_env(const char *var, const struct self_id *self, char **out, char **err)
 {
     const char *v = getenv(var);
     if (!v || !*v)
         return -1;
-    if (v[0] != '/') {
-        errorf("%s=%s is not an absolute path", var, v);
-        return 127;
-    }
-    if (findtool_is_self(v, self)) {
-        errorf("%s=%s is torchshim itself, not the real tool", var, v);
-        return 127;
-    }
-    if (access(v, F_OK) != 0) {
-        errorf("%s=%s: %s", var, v, strerror(errno));
-        return 127;
-    }
-    if (access(v, X_OK) != 0) {
-        errorf("%s=%s is not executable", var, v);
-        return 126;
-    }
+    if (v[0] != '/')
+        return seterr(err, "%s=%s is not an absolute path", var, v), 127;
+    if (findtool_is_self(v, self))
+        return seterr(err, "%s=%s is torchshim itself, not the real tool", var, v), 127;
+    if (access(v, F_OK) != 0)
+        return seterr(err, "%s=%s: %s", var, v, strerror(errno)), 127;
+    if (access(v, X_OK) != 0)
+        return seterr(err, "%s=%s is not executable", var, v), 126;
     *out = xstrdup(v);
     return 0;
 }
 
 int findtool_locate(const char *name, enum tool_mode mode, const struct self_id *self,
-                    const char *invoked_dir, char **out)
+                    const char *invoked_dir, char **out, char **err)
 {
-    int r = from_env(mode == MODE_PIP ? "TORCHSHIM_REAL_PIP" : "TORCHSHIM_REAL_CONDA", self, out);
+    int r = from_env(mode == MODE_PIP ? "TORCHSHIM_REAL_PIP" : "TORCHSHIM_REAL_CONDA", self, out,
+                     err);
     if (r >= 0)
         return r;
 
@@ -215,11 +208,11 @@ int findtool_locate(const char *name, enum tool_mode mode, const struct self_id 
         return 0;
     }
     if (not_exec) {
-        errorf("%s: found %s but it is not executable", name, not_exec);
+        seterr(err, "%s: found %s but it is not executable", name, not_exec);
         free(not_exec);
         return 126;
     }
-    errorf("%s: no real '%s' found on PATH after torchshim (set TORCHSHIM_REAL_%s to its path)",
-           name, name, mode == MODE_PIP ? "PIP" : "CONDA");
+    seterr(err, "%s: no real '%s' found on PATH after torchshim (set TORCHSHIM_REAL_%s to its "
+           "path)", name, name, mode == MODE_PIP ? "PIP" : "CONDA");
     return 127;
 }

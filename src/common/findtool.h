@@ -38,10 +38,10 @@ int self_identify_path(struct self_id *self, const char *path);
 
 /* Locate the real NAME. `invoked_dir` is the directory the shim was started
  * from (NULL if unknown or if NAME differs from the invoked name).
- * Returns 0 and stores a malloc'd absolute path in *out; otherwise prints
- * why and returns 127 (not found) or 126 (found but not executable). */
+ * Returns 0 and stores a malloc'd absolute path in *out; otherwise returns
+ * 127 (not found) or 126 (found but not executable) with *err saying why. */
 int findtool_locate(const char *name, enum tool_mode mode, const struct self_id *self,
-                    const char *invoked_dir, char **out);
+                    const char *invoked_dir, char **out, char **err);
 
 /* Is PATH_ the shim itself? */
 int findtool_is_self(const char *path, const struct self_id *self);

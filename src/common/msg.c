@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 int msg_verbose;
@@ -160,4 +161,17 @@ int seterr(char **err, const char *fmt, ...)
         va_end(ap);
     }
     return -1;
+}
+
+double timing_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void timing_note(const char *what, double seconds)
+{
+    if (env_true("TORCHSHIM_TIMING"))
+        notef("timing: %s=%.1fms", what, seconds * 1000.0);
 }

@@ -37,6 +37,11 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
  * library code can `return seterr(err, "...", ...);`. */
 int seterr(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* TORCHSHIM_TIMING=1: one "timing: WHAT=N.Nms" line on stderr (tracing,
+ * like verbosef). timing_now() is a monotonic clock in seconds. */
+void timing_note(const char *what, double seconds);
+double timing_now(void);
+
 /* Does the environment variable say yes ("1", "true", "yes", "on")? */
 int env_true(const char *name);
 

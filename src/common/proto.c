@@ -89,6 +89,7 @@ int proto_parse(const char *buf, size_t len, struct engine_answer *ans)
         case REC_SETENV:
         case REC_UNSETENV: r = parse_env(&ans->env, (enum proto_rec)rec[0], rec + 1); break;
         case REC_DRY_RUN: ans->dry_run = 1; break;
+        case REC_DEADLINE: break;
         case REC_QUIT:
             ans->quit = 1;
             r = parse_quit(rec + 1, &ans->quit_code);
@@ -133,4 +134,32 @@ int proto_write_quit(int fd, int code)
     char buf[16];
     snprintf(buf, sizeof buf, "%d", code);
     return write_record(fd, REC_QUIT, buf);
+}
+
+int proto_write_deadline(int fd, long long ms)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", ms < 0 ? 0 : ms);
+    return write_record(fd, REC_DEADLINE, buf);
+}
+
+size_t proto_scan_deadline(const char *buf, size_t len, long long *ms, int *found)
+{
+    size_t off = 0;
+    while (off < len) {
+        const char *rec = buf + off;
+        const char *nul = memchr(rec, '\0', len - off);
+        if (!nul)
+            break;  /* the rest is still coming */
+        off = (size_t)(nul - buf) + 1;
+        if (rec[0] != REC_DEADLINE)
+            continue;
+        char *end;
+        long long v = strtoll(rec + 1, &end, 10);
+        if (end != rec + 1 && !*end && v >= 0) {
+            *ms = v;
+            *found = 1;
+        }
+    }
+    return off;
 }

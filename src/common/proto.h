@@ -9,6 +9,11 @@
  *     U<NAME>        unset this variable
  *     D              dry run: print the command instead of running it
  *     Q<code>        run nothing, exit with <code> (the engine said why)
+ *     T<ms>          the engine's deadline: kill it and run the user's
+ *                    command unchanged if no answer comes within <ms> of
+ *                    this record; 0 = no deadline (it waits for the user).
+ *                    Until the first T record the front end allows
+ *                    PROTO_START_MS.
  * A complete answer is either a Q record, or at least one A record whose
  * first word is an absolute path. The engine exits 0 after a complete
  * answer; anything else is an engine failure, and the front end runs the
@@ -29,7 +34,11 @@ enum proto_rec {
     REC_UNSETENV = 'U',
     REC_DRY_RUN = 'D',
     REC_QUIT = 'Q',
+    REC_DEADLINE = 'T',
 };
+
+/* How long the engine may take before it announces its deadline. */
+#define PROTO_START_MS 10000
 
 /* An ordered list of environment changes for the real tool. */
 struct env_changes {
@@ -62,5 +71,12 @@ void engine_answer_clear(struct engine_answer *ans);
 int proto_write_command(int fd, const struct strv *argv, const struct env_changes *env,
                         int dry_run);
 int proto_write_quit(int fd, int code);
+int proto_write_deadline(int fd, long long ms);
+
+/* Scan the complete records at the start of BUF (the front end reads the
+ * answer as it comes): *ms gets the value of the last deadline record among
+ * them, and *found is set when there was one. Returns the bytes of complete
+ * records (scan from there next time). */
+size_t proto_scan_deadline(const char *buf, size_t len, long long *ms, int *found);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "msg.h"
 
 static void grow(struct strv *sv, size_t extra)
@@ -81,4 +82,23 @@ void strv_clear(struct strv *sv)
     free(sv->v);
     sv->v = NULL;
     sv->n = sv->cap = 0;
+}
+
+char *strv_join(const struct strv *sv, const char *sep)
+{
+    struct buf b = BUF_INIT;
+    for (size_t i = 0; i < sv->n; i++) {
+        if (i)
+            buf_adds(&b, sep);
+        buf_adds(&b, sv->v[i]);
+    }
+    return buf_detach(&b, NULL);
+}
+
+long strv_find(const struct strv *sv, const char *s)
+{
+    for (size_t i = 0; i < sv->n; i++)
+        if (!strcmp(sv->v[i], s))
+            return (long)i;
+    return -1;
 }

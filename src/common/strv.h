@@ -19,6 +19,10 @@ void strv_insert(struct strv *sv, size_t at, const char *s);
 void strv_remove(struct strv *sv, size_t at);
 void strv_extend(struct strv *sv, char *const *src, size_t n);
 int strv_equal(const struct strv *a, const struct strv *b);
+/* The strings joined with SEP; malloc'd ("" for none). */
+char *strv_join(const struct strv *sv, const char *sep);
+/* Index of the first string equal to S, or -1. */
+long strv_find(const struct strv *sv, const char *s);
 void strv_clear(struct strv *sv);                          /* frees, keeps usable */
 
 #endif

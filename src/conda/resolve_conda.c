@@ -15,20 +15,8 @@
 #include "msg.h"
 #include "pyinfo.h"
 #include "repodata.h"
+#include "rewrite_conda.h"
 #include "urlmap.h"
-
-double timing_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-void timing_note(const char *what, double seconds)
-{
-    if (env_true("TORCHSHIM_TIMING"))
-        notef("timing: %s=%.1fms", what, seconds * 1000.0);
-}
 
 /* The pytorch channel of the command: its root URL (".../pytorch", without
  * a trailing subdir) and the subdir a URL named, if any. 0 if the command
@@ -183,7 +171,7 @@ enum resolve_status resolve_conda(struct conda_job *job, const struct conda_targ
     char *root = NULL, *url_subdir = NULL;
     int official = 0;
     if (!pytorch_channel(job, &root, &url_subdir, &official)) {
-        verbosef("no pytorch channel in the command: build strings left to conda");
+        strv_push(&job->notes, "no pytorch channel in the command: build strings left to conda");
         return RESOLVE_OK;
     }
     const char *subdir = t->subdir ? t->subdir : job->subdir ? job->subdir
@@ -222,7 +210,7 @@ enum resolve_status resolve_conda(struct conda_job *job, const struct conda_targ
             /* the official channel, when ours all failed */
             if (!official || !off || !off->url[ROLE_CONDA])
                 break;
-            notef("trying the official pytorch channel");
+            strv_push(&job->warnings, "trying the official pytorch channel");
             strv_clear(&roots);
             strv_pushf(&roots, "%s/pytorch", off->url[ROLE_CONDA]);
             own = offs;
@@ -254,7 +242,7 @@ enum resolve_status resolve_conda(struct conda_job *job, const struct conda_targ
         /* the two decompress on worker threads, overlapping the transfers */
         decompress_s += fj[0].decompress_seconds + fj[1].decompress_seconds;
         if (!fj[0].body) {
-            notef("pytorch channel: %s", fj[0].error ? fj[0].error : "no answer");
+            strv_pushf(&job->warnings, "pytorch channel: %s", fj[0].error ? fj[0].error : "no answer");
         } else {
             /* which mirror answered: the rewrite uses it */
             for (size_t i = 0; i < nown; i++)
@@ -266,7 +254,7 @@ enum resolve_status resolve_conda(struct conda_job *job, const struct conda_targ
             struct strv names = STRV_INIT;
             index_names(job, &names);
             if (index_of(&fj[0], &names, &idx, &parse_s, &err)) {
-                notef("pytorch/%s repodata: %s", subdir, err);
+                strv_pushf(&job->warnings, "pytorch/%s repodata: %s", subdir, err);
                 free(err);
             } else {
                 if (fj[1].body && index_of(&fj[1], &names, &noarch, &parse_s, &err) == 0)
@@ -288,7 +276,7 @@ enum resolve_status resolve_conda(struct conda_job *job, const struct conda_targ
     timing_note("decompress", decompress_s);
     timing_note("parse", parse_s);
     if (st != RESOLVE_OK) {
-        notef("no conda mirror answered for the pytorch channel; running the command unchanged");
+        strv_push(&job->warnings, "no conda mirror answered for the pytorch channel");
         goto out;
     }
 
@@ -311,12 +299,12 @@ enum resolve_status resolve_conda(struct conda_job *job, const struct conda_targ
     }
     if (!user_variant && req.variant.kind == CONDASELECT_UNKNOWN) {
         req.variant.kind = CONDASELECT_CPU;
-        notef("no variant given (pytorch-cuda=X.Y or cpuonly): choosing the CPU build; add "
-              "pytorch-cuda=12.1 (or run `torchshim install`) for a GPU build");
+        strv_push(&job->warnings, "no variant given (pytorch-cuda=X.Y or cpuonly): choosing the "
+                  "CPU build; add pytorch-cuda=12.1 (or run `torchshim install`) for a GPU build");
     }
     if (!python)
-        notef("the target environment's Python is unknown: builds for any Python are allowed "
-              "(give python=X.Y to pin it)");
+        strv_push(&job->warnings, "the target environment's Python is unknown: builds for any "
+                  "Python are allowed (give python=X.Y to pin it)");
     struct condaselect_result res = { 0 };
     char *err = NULL;
     double t1 = timing_now();
@@ -324,8 +312,7 @@ enum resolve_status resolve_conda(struct conda_job *job, const struct conda_targ
     timing_note("select", timing_now() - t1);
     free(specs);
     if (r) {
-        errorf("%s", err);
-        free(err);
+        job->error = err;
         st = RESOLVE_NONE_FITS;
         goto out;
     }

@@ -5,14 +5,14 @@
  * the target Python and variant (condaselect).
  *
  * Mirror order: the [use] conda sites that serve the pytorch channel (raced),
- * then the official channel, each failure announced; the site that answered
+ * then the official channel, each failure a warning; the site that answered
  * is the one the rewrite then uses (job->conda_site). */
 #ifndef TORCHSHIM_RESOLVE_CONDA_H
 #define TORCHSHIM_RESOLVE_CONDA_H
 
+#include "condajob.h"
 #include "condaselect.h"
-#include "resolve_pip.h"
-#include "rewrite_conda.h"
+#include "outcome.h"
 
 struct conda_target {
     const char *subdir;      /* NULL: from the command, else this machine */
@@ -20,10 +20,8 @@ struct conda_target {
     struct condaselect_variant variant;  /* from detection; UNKNOWN: CPU with a note */
 };
 
+/* RESOLVE_NO_MIRROR: job->warnings say what failed; RESOLVE_NONE_FITS:
+ * job->error says why. */
 enum resolve_status resolve_conda(struct conda_job *job, const struct conda_target *t);
-
-/* TORCHSHIM_TIMING=1: one "timing: ..." line per phase on stderr. */
-void timing_note(const char *what, double seconds);
-double timing_now(void);
 
 #endif

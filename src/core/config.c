@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "msg.h"
 
 static const char *const role_names[ROLE_N] = { "wheels", "pypi", "conda", "nvidia" };
@@ -43,16 +44,19 @@ const struct site *config_site(const struct config *c, const char *name)
     return NULL;
 }
 
-static struct site *site_get(struct config *c, const char *name)
+static size_t site_get(struct config *c, const char *name)
 {
-    struct site *s = (struct site *)config_site(c, name);
-    if (s)
-        return s;
-    c->sites = xrealloc(c->sites, (c->nsites + 1) * sizeof *c->sites);
-    s = &c->sites[c->nsites++];
+    const struct site *found = config_site(c, name);
+    if (found)
+        return (size_t)(found - c->sites);
+    if (c->nsites == c->sites_cap) {
+        c->sites_cap = c->sites_cap ? c->sites_cap * 2 : 16;
+        c->sites = xrealloc(c->sites, c->sites_cap * sizeof *c->sites);
+    }
+    struct site *s = &c->sites[c->nsites];
     memset(s, 0, sizeof *s);
     s->name = xstrdup(canonical_site_name(name));
-    return s;
+    return c->nsites++;
 }
 
 static void set_str(char **dst, const char *v)
@@ -79,6 +83,8 @@ struct load_ctx {
     char *err;
     char prev_section[128];
     char prev_key[64];
+    size_t site;               /* the site of prev_section, when it is a mirror */
+    int have_site;
 };
 
 static int parse_long(const char *v, long *out)
@@ -113,7 +119,10 @@ static int on_entry(void *user, const char *section, const char *key, const char
 {
     struct load_ctx *x = user;
     struct config *c = x->c;
-    int continued = !strcmp(section, x->prev_section) && !strcmp(key, x->prev_key);
+    int same_section = !strcmp(section, x->prev_section);
+    int continued = same_section && !strcmp(key, x->prev_key);
+    if (!same_section)
+        x->have_site = 0;
     snprintf(x->prev_section, sizeof x->prev_section, "%s", section);
     snprintf(x->prev_key, sizeof x->prev_key, "%s", key);
     char site_name[96];
@@ -131,8 +140,8 @@ static int on_entry(void *user, const char *section, const char *key, const char
         if (!dst)
             goto unknown;
         if (parse_long(value, dst)) {
-            x->err = xasprintf("%s: [network] %s = %s is not a number of seconds", x->file, key,
-                               value);
+            seterr(&x->err, "%s: [network] %s = %s is not a number of seconds", x->file, key,
+                   value);
             return 0;
         }
     } else if (!strcmp(section, "packages")) {
@@ -141,8 +150,13 @@ static int on_entry(void *user, const char *section, const char *key, const char
         if (!dst)
             goto unknown;
         continued ? append_str(dst, value) : set_str(dst, value);
-    } else if (mirror_section(section, site_name, sizeof site_name)) {
-        struct site *s = site_get(c, site_name);
+    } else if (x->have_site || mirror_section(section, site_name, sizeof site_name)) {
+        /* one lookup per section: thousands of sites load in linear time */
+        if (!x->have_site) {
+            x->site = site_get(c, site_name);
+            x->have_site = 1;
+        }
+        struct site *s = &c->sites[x->site];
         if ((r = role_of(key)) >= 0) {
             set_str(&s->url[r], value);
         } else if (!strcmp(key, "wheels-format")) {
@@ -151,8 +165,8 @@ static int on_entry(void *user, const char *section, const char *key, const char
             else if (!strcmp(value, "simple"))
                 s->wheels_format = WHEELS_SIMPLE;
             else {
-                x->err = xasprintf("%s: [mirror \"%s\"] wheels-format = %s: use find-links or "
-                                   "simple", x->file, site_name, value);
+                seterr(&x->err, "%s: [mirror \"%s\"] wheels-format = %s: use find-links or "
+                       "simple", x->file, s->name, value);
                 return 0;
             }
         } else if (!strcmp(key, "wheels-nightly")) {
@@ -165,34 +179,36 @@ static int on_entry(void *user, const char *section, const char *key, const char
             goto unknown;
         }
     } else {
-        warnf("%s: unknown section [%s] ignored", x->file, section);
+        strv_pushf(&c->warnings, "%s: unknown section [%s] ignored", x->file, section);
     }
     return 1;
 unknown:
-    warnf("%s: unknown key '%s' in [%s] ignored", x->file, key, section);
+    strv_pushf(&c->warnings, "%s: unknown key '%s' in [%s] ignored", x->file, key, section);
     return 1;
 }
 
+/* A configuration file: a regular file of at most CONFIG_MAX_FILE bytes
+ * (a FIFO or /dev/zero is an error, never a hang). A missing file is fine
+ * unless MUST_EXIST; a directory never is. */
 static int load_file(struct config *c, const char *path, int must_exist, char **err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        if (!must_exist && errno == ENOENT)
-            return 0;
-        *err = xasprintf("cannot read %s: %s", path, strerror(errno));
+    if (!strcmp(path, "/dev/null"))
+        return 0;  /* the usual "no configuration" */
+    char *text = NULL;
+    int r = file_read(path, CONFIG_MAX_FILE, &text, NULL, err);
+    if (r == 1)
+        return must_exist ? seterr(err, "cannot read %s: %s", path, strerror(ENOENT)) : 0;
+    if (r < 0)
         return -1;
-    }
     struct load_ctx x = { .c = c, .file = path };
-    int line = ini_parse_file(f, on_entry, &x);
-    fclose(f);
+    int line = ini_parse_string(text, on_entry, &x);
+    free(text);
     if (x.err) {
         *err = x.err;
         return -1;
     }
-    if (line != 0) {
-        *err = xasprintf("%s:%d: syntax error", path, line);
-        return -1;
-    }
+    if (line != 0)
+        return seterr(err, "%s:%d: syntax error", path, line);
     return 0;
 }
 
@@ -205,8 +221,8 @@ static int validate(struct config *c, char **err)
         for (char *n = strtok_r(names, " \t,", &save); n; n = strtok_r(NULL, " \t,", &save)) {
             const struct site *s = config_site(c, n);
             if (!s) {
-                *err = xasprintf("[use] %s = %s: no [mirror \"%s\"] is configured", role_name(r),
-                                 c->use[r], n);
+                seterr(err, "[use] %s = %s: no [mirror \"%s\"] is configured", role_name(r),
+                       c->use[r], n);
                 free(names);
                 return -1;
             }
@@ -223,7 +239,7 @@ static void apply_env_mirror(struct config *c)
         return;
     const struct site *s = config_site(c, m);
     if (!s) {
-        warnf("TORCHSHIM_MIRROR=%s: no such mirror site; ignored", m);
+        strv_pushf(&c->warnings, "TORCHSHIM_MIRROR=%s: no such mirror site; ignored", m);
         return;
     }
     for (int r = 0; r < ROLE_N; r++)
@@ -250,7 +266,7 @@ int config_load_files(struct config *c, const char *defaults, const char *user, 
         if (load_file(c, user, explicit_file, err))
             return -1;
         if (access(user, R_OK) == 0)
-            c->user_file = xstrdup(user);
+            c->user_file = xstrdup(user);  /* load_file made sure it is a file */
     }
     apply_env_mirror(c);
     return validate(c, err);
@@ -289,8 +305,8 @@ char *config_user_path(void)
     v = getenv("XDG_CONFIG_HOME");
     if (v && v[0] == '/')
         return xasprintf("%s/torchshim/config.ini", v);
-    v = getenv("HOME");
-    if (v && *v)
+    v = getenv("HOME");  /* absolute only: HOME=. must not read ./.config */
+    if (v && v[0] == '/')
         return xasprintf("%s/.config/torchshim/config.ini", v);
     return NULL;
 }
@@ -335,6 +351,7 @@ void config_free(struct config *c)
     free(c->conda_packages);
     free(c->datadir);
     free(c->user_file);
+    strv_clear(&c->warnings);
     memset(c, 0, sizeof *c);
 }
 
@@ -400,7 +417,11 @@ static int word_in(const char *list, const char *word, int normalise)
 
 int site_serves_channel(const struct site *s, const char *channel)
 {
-    return s && s->url[ROLE_CONDA] && word_in(s->conda_channels, channel, 0);
+    if (!s || !s->url[ROLE_CONDA])
+        return 0;
+    if (!s->conda_channels)  /* a conda root serves the pytorch channel unless told */
+        return !strcmp(channel, "pytorch");
+    return word_in(s->conda_channels, channel, 0);
 }
 
 int config_list_has(const char *list, const char *name)

@@ -5,7 +5,10 @@
  *   1. the shipped defaults <datadir>/torchshim.ini (config/ in the tree);
  *   2. the user's file: $TORCHSHIM_CONFIG, else
  *      $XDG_CONFIG_HOME/torchshim/config.ini, else ~/.config/torchshim/config.ini
- *      (never a file in the current directory);
+ *      (XDG_CONFIG_HOME and HOME only when absolute: never a file in the
+ *      current directory). Each file must be a regular file of at most
+ *      CONFIG_MAX_FILE bytes; $TORCHSHIM_CONFIG must exist; a directory or a
+ *      device in its place is an error;
  *   3. TORCHSHIM_MIRROR=<site>: that site for every role it serves.
  * INI syntax as parsed by libinih: [section], key = value, ';' comments
  * (inline after whitespace), indented continuation lines. */
@@ -13,6 +16,8 @@
 #define TORCHSHIM_CONFIG_H
 
 #include <stddef.h>
+
+#include "strv.h"
 
 enum role { ROLE_WHEELS, ROLE_PYPI, ROLE_CONDA, ROLE_NVIDIA, ROLE_N };
 enum wheels_format { WHEELS_FIND_LINKS, WHEELS_SIMPLE };
@@ -26,9 +31,12 @@ struct site {
     char *defaults;             /* space-separated URLs for conda's "defaults" */
 };
 
+/* Largest configuration file read (larger is an error). */
+#define CONFIG_MAX_FILE ((size_t)1 << 20)
+
 struct config {
     struct site *sites;
-    size_t nsites;
+    size_t nsites, sites_cap;
     char *use[ROLE_N];          /* space-separated site names, in order */
     long connect_timeout;       /* seconds */
     long timeout;               /* seconds */
@@ -37,6 +45,7 @@ struct config {
     char *conda_packages;       /* space-separated */
     char *datadir;              /* where torchshim.ini and the tables are */
     char *user_file;            /* the user file read, or NULL */
+    struct strv warnings;       /* unknown keys and sections, ignored settings */
 };
 
 /* Load everything. On error returns -1 with a message in *err (malloc'd). */
@@ -53,7 +62,8 @@ size_t config_sites_for(const struct config *c, enum role r, const struct site *
 const struct site *config_site_for(const struct config *c, enum role r);
 /* Is SITE the official upstream? */
 int site_is_official(const struct site *s);
-/* Does the site's conda root serve CHANNEL (e.g. "conda-forge")? */
+/* Does the site's conda root serve CHANNEL (e.g. "conda-forge")? Without
+ * conda-channels, a conda root serves the pytorch channel only. */
 int site_serves_channel(const struct site *s, const char *channel);
 
 /* Expand {variant} in a wheels template; malloc'd. */

@@ -6,11 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conda_run.h"
 #include "msg.h"
-#include "resolve_conda.h"
-#include "resolve_pip.h"
-#include "rewrite_conda.h"
-#include "rewrite_pip.h"
+#include "pip_run.h"
 #include "urlmap.h"
 
 int plan_set_backend(struct plan *p, const char *b)
@@ -36,23 +34,10 @@ int plan_cuda_version(const char *variant, char *out, size_t n)
     return 0;
 }
 
-static int plan_conda(const struct plan *p, const struct config *cfg, const char *tool_path,
-                      int nspecs, char **specs, struct strv *out)
+static enum run_outcome plan_conda(const struct plan *p, const struct config *cfg,
+                                   const char *tool_path, int nspecs, char **specs,
+                                   struct run_result *res)
 {
-    struct strv args = STRV_INIT;
-    strv_push(&args, "install");
-    strv_extend(&args, specs, (size_t)nspecs);
-    strv_push(&args, "-c");
-    strv_push(&args, "pytorch");
-    strv_extend(&args, p->extra.v, p->extra.n);
-    struct conda_job job;
-    char *err = NULL;
-    int r = 1;
-    if (conda_job_init(&job, cfg, (int)args.n, args.v, &err)) {
-        errorf("%s", err);
-        free(err);
-        goto out;
-    }
     char cuda[16];
     struct conda_target t = { p->subdir, p->python, { CONDASELECT_UNKNOWN, NULL, 0 } };
     if (!strcmp(p->backend, "cpu")) {
@@ -62,27 +47,24 @@ static int plan_conda(const struct plan *p, const struct config *cfg, const char
         t.variant.cuda = cuda;
         t.variant.cuda_is_max = p->cuda_is_max;
     } else if (p->backend[0]) {
-        errorf("the pytorch conda channel has no %s builds: use --tool pip", p->backend);
-        goto out;
+        res->error = xasprintf("the pytorch conda channel has no %s builds: use --tool pip",
+                               p->backend);
+        return RUN_REFUSED;
     }
-    switch (resolve_conda(&job, &t)) {
-    case RESOLVE_OK: break;
-    case RESOLVE_NO_MIRROR: errorf("no conda mirror could be reached"); goto out;
-    case RESOLVE_NONE_FITS: goto out;
-    }
-    conda_job_rewrite_channels(&job);
-    conda_job_emit(&job, tool_path, out);
-    for (size_t i = 0; i < job.notes.n; i++)
-        verbosef("%s", job.notes.v[i]);
-    r = 0;
-out:
-    conda_job_free(&job);
+    struct strv args = STRV_INIT;
+    strv_push(&args, "install");
+    strv_extend(&args, specs, (size_t)nspecs);
+    strv_push(&args, "-c");
+    strv_push(&args, "pytorch");
+    strv_extend(&args, p->extra.v, p->extra.n);
+    enum run_outcome o = conda_run(cfg, tool_path, (int)args.n, args.v, &t, 1, res);
     strv_clear(&args);
-    return r;
+    return o;
 }
 
-static int plan_pip(const struct plan *p, const struct config *cfg, const char *tool_path,
-                    int nspecs, char **specs, struct strv *out)
+static enum run_outcome plan_pip(const struct plan *p, const struct config *cfg,
+                                 const char *tool_path, int nspecs, char **specs,
+                                 struct run_result *res)
 {
     struct strv args = STRV_INIT;
     strv_push(&args, "install");
@@ -92,36 +74,16 @@ static int plan_pip(const struct plan *p, const struct config *cfg, const char *
         strv_pushf(&args, "https://download.pytorch.org/whl/%s", p->backend);
     }
     strv_extend(&args, p->extra.v, p->extra.n);
-    struct pip_job job;
-    char *err = NULL;
-    int r = 1;
-    if (pip_job_init(&job, cfg, tool_path, (int)args.n, args.v, &err)) {
-        errorf("%s", err);
-        free(err);
-        goto out;
-    }
-    switch (resolve_pip(&job, p->backend, p->python, p->subdir)) {
-    case RESOLVE_OK: break;
-    case RESOLVE_NO_MIRROR: errorf("no wheels mirror could be reached"); goto out;
-    case RESOLVE_NONE_FITS: goto out;
-    }
-    if (pip_job_rewrite_sources(&job, &err) || pip_job_emit(&job, tool_path, out, &err)) {
-        errorf("%s", err);
-        free(err);
-        goto out;
-    }
-    for (size_t i = 0; i < job.notes.n; i++)
-        verbosef("%s", job.notes.v[i]);
-    r = 0;
-out:
-    pip_job_free(&job);
+    struct pip_target t = { p->backend[0] ? p->backend : NULL, p->python, p->subdir, 1 };
+    enum run_outcome o = pip_run(cfg, tool_path, (int)args.n, args.v, &t, res);
     strv_clear(&args);
-    return r;
+    return o;
 }
 
-int plan_command(const struct plan *p, const struct config *cfg, const char *tool_path,
-                 int nspecs, char **specs, struct strv *out)
+enum run_outcome plan_command(const struct plan *p, const struct config *cfg,
+                              const char *tool_path, int nspecs, char **specs,
+                              struct run_result *res)
 {
-    return p->tool == TOOL_CONDA ? plan_conda(p, cfg, tool_path, nspecs, specs, out)
-                                 : plan_pip(p, cfg, tool_path, nspecs, specs, out);
+    return p->tool == TOOL_CONDA ? plan_conda(p, cfg, tool_path, nspecs, specs, res)
+                                 : plan_pip(p, cfg, tool_path, nspecs, specs, res);
 }

@@ -6,6 +6,7 @@
 #define TORCHSHIM_PLAN_H
 
 #include "config.h"
+#include "outcome.h"
 #include "strv.h"
 
 enum plan_tool { TOOL_PIP, TOOL_CONDA };
@@ -26,10 +27,11 @@ int plan_set_backend(struct plan *p, const char *b);
 /* cu121 -> "12.1" into out; -1 if not a CUDA variant. */
 int plan_cuda_version(const char *variant, char *out, size_t n);
 
-/* Build the install command for SPECS with TOOL_PATH as argv[0], resolve it
- * and rewrite its sources. 0 with OUT filled; 1 when it cannot be resolved
- * (said why). */
-int plan_command(const struct plan *p, const struct config *cfg, const char *tool_path,
-                 int nspecs, char **specs, struct strv *out);
+/* Build the install command for SPECS with TOOL_PATH as argv[0], and run
+ * it through the pip or conda path (pip_run / conda_run): RUN_REWRITTEN
+ * with res->argv, or why not. Fills RES (run_result_free). */
+enum run_outcome plan_command(const struct plan *p, const struct config *cfg,
+                              const char *tool_path, int nspecs, char **specs,
+                              struct run_result *res);
 
 #endif

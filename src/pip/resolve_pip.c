@@ -111,7 +111,7 @@ static const struct {
     { "osx-arm64", "macos", "arm64" },       { "win-64", "windows", "x86_64" },
 };
 
-static int target_for(const struct pip_job *job, const char *python_override,
+static int target_for(struct pip_job *job, const char *python_override,
                       const char *subdir, struct wheel_target *t)
 {
     struct pyinfo pi = PYINFO_INIT;
@@ -123,7 +123,7 @@ static int target_for(const struct pip_job *job, const char *python_override,
         while (k < n && strcmp(subdir_platforms[k].subdir, subdir))
             k++;
         if (k == n) {
-            warnf("unknown platform %s", subdir);
+            strv_pushf(&job->warnings, "unknown platform %s", subdir);
             goto out;
         }
         snprintf(pi.os, sizeof pi.os, "%s", subdir_platforms[k].os);
@@ -131,12 +131,12 @@ static int target_for(const struct pip_job *job, const char *python_override,
         /* the oldest glibc torch wheels target (manylinux2014), or macOS 11 */
         pi.glibc = xstrdup(!strcmp(pi.os, "macos") ? "11.0" : "2.17");
         if (!pyver) {
-            warnf("give the Python version (--python X.Y) for another platform");
+            strv_push(&job->warnings, "give the Python version (--python X.Y) for another platform");
             goto out;
         }
     } else if (pyinfo_from_pip(job->real_pip, &pi) && !pyver) {
-        warnf("cannot tell which Python %s runs (%s)", job->real_pip,
-              pi.error ? pi.error : "unknown");
+        strv_pushf(&job->warnings, "cannot tell which Python %s runs (%s)", job->real_pip,
+                   pi.error ? pi.error : "unknown");
         goto out;
     }
     if (pyver ? sscanf(pyver, "%d.%d", &major, &minor) != 2 : 0)
@@ -150,7 +150,7 @@ static int target_for(const struct pip_job *job, const char *python_override,
     char *err = NULL;
     if (wheel_target_init(t, pi.os[0] ? pi.os : "linux", pi.machine[0] ? pi.machine : "x86_64",
                           major, minor, lmaj, lmin, &err)) {
-        warnf("cannot describe this platform for wheels: %s", err);
+        strv_pushf(&job->warnings, "cannot describe this platform for wheels: %s", err);
         free(err);
         goto out;
     }
@@ -158,6 +158,13 @@ static int target_for(const struct pip_job *job, const char *python_override,
 out:
     pyinfo_free(&pi);
     return r;
+}
+
+static void add_error(struct pip_job *job, const char *why)
+{
+    char *e = job->error ? xasprintf("%s\n%s", job->error, why) : xstrdup(why);
+    free(job->error);
+    job->error = e;
 }
 
 enum resolve_status resolve_pip(struct pip_job *job, const char *variant,
@@ -180,8 +187,7 @@ enum resolve_status resolve_pip(struct pip_job *job, const char *variant,
     char *perr = NULL, *ppath = config_data_file(cfg, "pairing.tsv");
     int have_pairing = pairing_load(ppath, &pairing, &perr) == 0;
     if (!have_pairing) {
-        warnf("%s", perr);
-        free(perr);
+        strv_push_take(&job->warnings, perr);
     }
     free(ppath);
 
@@ -206,8 +212,8 @@ enum resolve_status resolve_pip(struct pip_job *job, const char *variant,
             continue;
         }
         if (fetch_site(cfg, sites[i], &pages, &lists, &why)) {
-            notef("wheels mirror '%s' failed (%s)%s", sites[i]->name, why,
-                  i + 1 < nsites ? "; trying the next" : "");
+            strv_pushf(&job->warnings, "wheels mirror '%s' failed (%s)%s", sites[i]->name, why,
+                       i + 1 < nsites ? "; trying the next" : "");
             free(why);
             strv_clear(&pages);
             continue;
@@ -226,7 +232,7 @@ enum resolve_status resolve_pip(struct pip_job *job, const char *variant,
             for (size_t j = 0; j < k && res[k].error; j++)
                 said |= res[j].error && !strcmp(res[j].error, res[k].error);
             if (res[k].error && !said)
-                errorf("%s", res[k].error);
+                add_error(job, res[k].error);
             else if (res[k].requirement) {
                 free(job->treqs[k].pinned);
                 job->treqs[k].pinned = xstrdup(res[k].requirement);
@@ -245,7 +251,7 @@ enum resolve_status resolve_pip(struct pip_job *job, const char *variant,
         strv_clear(&pages);
     }
     if (st == RESOLVE_NO_MIRROR)
-        notef("no wheels mirror answered for %s; running the command unchanged", variant);
+        strv_pushf(&job->warnings, "no wheels mirror answered for %s", variant);
     if (have_pairing)
         pairing_free(&pairing);
     wheel_target_free(&target);

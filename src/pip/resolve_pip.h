@@ -4,18 +4,14 @@
  * the wheel that was meant: torch -> torch==2.3.1+cu121, companions paired.
  *
  * Mirror order: the [use] wheels sites in order, then the official index,
- * each failure announced in one line; the site that answered is the one
- * the rewrite then uses (job->wheels_site). */
+ * each failure a line in job->warnings; the site that answered is the one
+ * the rewrite then uses (job->wheels_site). RESOLVE_NONE_FITS: job->error
+ * says why (one line per requirement that cannot be met). */
 #ifndef TORCHSHIM_RESOLVE_PIP_H
 #define TORCHSHIM_RESOLVE_PIP_H
 
-#include "rewrite_pip.h"
-
-enum resolve_status {
-    RESOLVE_OK = 0,        /* pins set (or nothing to pin) */
-    RESOLVE_NO_MIRROR = 1, /* no source answered: run the original command */
-    RESOLVE_NONE_FITS = 2, /* the request cannot be met: say so, run nothing */
-};
+#include "outcome.h"
+#include "pipjob.h"
 
 /* Pin job's PyTorch requirements for VARIANT (job->variant when NULL).
  * python_override: "X.Y" to use instead of the real pip's interpreter;

@@ -1,10 +1,7 @@
 /* rewrite_pip.c — see rewrite_pip.h. */
 #include "rewrite_pip.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <ini.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,145 +25,6 @@ static const char *opt_word(int opt)
     case PIP_FIND_LINKS: return "-f";
     default: return "?";
     }
-}
-
-/* ---- analysis ----------------------------------------------------------- */
-
-static void note_variant(struct pip_job *job, const char *v)
-{
-    if (!*v)
-        return;
-    if (!job->variant[0])
-        snprintf(job->variant, sizeof job->variant, "%s", v);
-    else if (strcmp(job->variant, v))
-        job->variant_conflict = 1;
-}
-
-/* Look at one source URL given with OPT. */
-static void see_source(struct pip_job *job, int opt, const char *url)
-{
-    struct pytorch_index pi;
-    if (urlmap_pytorch_index(url, &pi) || urlmap_is_pytorch_host(url)) {
-        job->pytorch_source = 1;
-        if (urlmap_pytorch_index(url, &pi)) {
-            note_variant(job, pi.variant);
-            job->nightly |= pi.channel == WCH_NIGHTLY;
-        }
-        if (opt == PIP_INDEX_URL)
-            job->has_index = 1;
-        return;
-    }
-    if (opt == PIP_INDEX_URL) {
-        job->has_index = 1;
-        if (!urlmap_is_official_pypi(url))
-            job->index_nonofficial = 1;
-    }
-}
-
-/* Is REQ a PyTorch-family requirement? Records it if so. */
-static void see_requirement(struct pip_job *job, const char *text, const char *file,
-                            const char *item)
-{
-    struct pep508_req r;
-    if (pep508_parse(text, &r, NULL) != PEP508_OK) {
-        pep508_free(&r);
-        return;
-    }
-    if (!config_list_has(job->cfg->pip_packages, r.norm_name)) {
-        pep508_free(&r);
-        return;
-    }
-    job->treqs = xrealloc(job->treqs, (job->ntreqs + 1) * sizeof *job->treqs);
-    struct pip_treq *t = &job->treqs[job->ntreqs++];
-    memset(t, 0, sizeof *t);
-    t->req = r;
-    t->text = xstrdup(text);
-    t->file = file ? xstrdup(file) : NULL;
-    t->item = item;
-    /* torch==1.10.1+cu113: the local label names the variant */
-    const struct pep440 *pin;
-    if (pep440_specset_is_exact(&r.spec, &pin) && pep440_local(pin)) {
-        char v[32];
-        snprintf(v, sizeof v, "%s", pep440_local(pin));
-        if (urlmap_valid_variant(v))
-            note_variant(job, v);
-    }
-}
-
-static void analyse_option_hook(void *ctx, const char *file, int opt, const char *value,
-                                struct strv *out)
-{
-    (void)file;
-    (void)out;
-    struct pip_job *job = ctx;
-    if (opt == PIP_INDEX_URL || opt == PIP_EXTRA_INDEX_URL || opt == PIP_FIND_LINKS)
-        see_source(job, opt, value);
-    else if (opt == PIP_NO_INDEX)
-        job->no_index = 1;
-    else if (opt == PIP_PRE)
-        job->pre = 1;
-}
-
-static void analyse_requirement_hook(void *ctx, const char *file, const char *req,
-                                     struct strv *out)
-{
-    (void)out;
-    see_requirement(ctx, req, file, NULL);
-}
-
-/* pip's config files (pip/_internal/configuration.py): only index-url
- * matters here: a user who set a mirror there chose their index. */
-struct pipconf_ctx {
-    char *index_url;
-};
-
-static int pipconf_entry(void *user, const char *section, const char *key, const char *value)
-{
-    struct pipconf_ctx *x = user;
-    if ((!strcmp(section, "global") || !strcmp(section, "install") ||
-         !strcmp(section, "download") || !strcmp(section, "wheel")) &&
-        (!strcmp(key, "index-url") || !strcmp(key, "index_url") || !strcmp(key, "i"))) {
-        free(x->index_url);
-        x->index_url = xstrdup(value);
-    }
-    return 1;
-}
-
-static char *pipconf_index_url(const char *real_pip)
-{
-    struct pipconf_ctx x = { NULL };
-    const char *env = getenv("PIP_CONFIG_FILE");
-    if (env && !strcmp(env, "/dev/null"))
-        return NULL;
-    /* global, user, site (the environment of the pip we will run), then
-     * PIP_CONFIG_FILE: later files win. */
-    struct strv files = STRV_INIT;
-    const char *xdg_dirs = getenv("XDG_CONFIG_DIRS");
-    strv_pushf(&files, "%s/pip/pip.conf", xdg_dirs && *xdg_dirs ? xdg_dirs : "/etc/xdg");
-    strv_push(&files, "/etc/pip.conf");
-    const char *home = getenv("HOME");
-    if (home) {
-        strv_pushf(&files, "%s/.pip/pip.conf", home);
-        const char *xdg = getenv("XDG_CONFIG_HOME");
-        if (xdg && *xdg)
-            strv_pushf(&files, "%s/pip/pip.conf", xdg);
-        else
-            strv_pushf(&files, "%s/.config/pip/pip.conf", home);
-    }
-    if (real_pip) {
-        char *dup = xstrdup(real_pip);
-        char *bin = dirname(dup);
-        char *prefix = xstrdup(bin);
-        strv_pushf(&files, "%s/pip.conf", dirname(prefix));
-        free(prefix);
-        free(dup);
-    }
-    if (env && *env)
-        strv_push(&files, env);
-    for (size_t i = 0; i < files.n; i++)
-        ini_parse(files.v[i], pipconf_entry, &x);  /* missing files are fine */
-    strv_clear(&files);
-    return x.index_url;
 }
 
 static char *reqdir_prepare(void)
@@ -199,110 +57,6 @@ static char *reqdir_prepare(void)
         closedir(d);
     }
     return dir;
-}
-
-int pip_job_init(struct pip_job *job, const struct config *cfg, const char *real_pip, int argc,
-                 char *const *args, char **err)
-{
-    memset(job, 0, sizeof *job);
-    job->cfg = cfg;
-    job->real_pip = real_pip;
-    job->wheels_site = config_site_for(cfg, ROLE_WHEELS);
-    *err = NULL;
-    char *perr = NULL;
-    if (pipcmd_parse(argc, args, &job->cl, &perr)) {
-        *err = xasprintf("cannot follow this pip command line: %s", perr);
-        free(perr);
-        return -1;
-    }
-    job->subcmd = job->cl.subcmd;
-    job->installs = pipcmd_installs(job->subcmd);
-    if (!job->installs)
-        return 0;
-
-    struct reqfile_hooks hooks = { analyse_option_hook, analyse_requirement_hook, job };
-    int after_sub = 0;
-    for (size_t i = 0; i < job->cl.n; i++) {
-        struct cmd_item *it = &job->cl.items[i];
-        if (it->kind == IT_SUBCOMMAND) {
-            after_sub = 1;
-            continue;
-        }
-        if (it->kind == IT_POSITIONAL) {
-            if (after_sub)
-                see_requirement(job, it->value, NULL, it->value);
-            continue;
-        }
-        if (it->kind != IT_OPTION)
-            continue;
-        switch (it->opt->id) {
-        case PIP_ISOLATED: job->isolated = 1; break;
-        case PIP_NO_INDEX: job->no_index = 1; break;
-        case PIP_PRE: job->pre = 1; break;
-        case PIP_PLATFORM: job->platform_given = 1; break;
-        case PIP_PYTHON_VERSION:
-            snprintf(job->python_version, sizeof job->python_version, "%s", it->value);
-            break;
-        case PIP_INDEX_URL:
-        case PIP_EXTRA_INDEX_URL:
-        case PIP_FIND_LINKS: see_source(job, it->opt->id, it->value); break;
-        case PIP_REQUIREMENT:
-        case PIP_CONSTRAINT: {
-            char *rerr = NULL, *copy = NULL;
-            if (reqfile_process(it->value, &hooks, NULL, &copy, &rerr)) {
-                *err = rerr;
-                return -1;
-            }
-            break;
-        }
-        default: break;
-        }
-    }
-    if (!job->isolated) {
-        static const struct { const char *var; int opt; } envs[] = {
-            { "PIP_INDEX_URL", PIP_INDEX_URL },
-            { "PIP_EXTRA_INDEX_URL", PIP_EXTRA_INDEX_URL },
-            { "PIP_FIND_LINKS", PIP_FIND_LINKS },
-        };
-        for (size_t e = 0; e < sizeof envs / sizeof *envs; e++) {
-            const char *v = getenv(envs[e].var);
-            if (!v || !*v)
-                continue;
-            char *dup = xstrdup(v), *save = NULL;
-            for (char *w = strtok_r(dup, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save))
-                see_source(job, envs[e].opt, w);
-            free(dup);
-        }
-        if (env_true("PIP_NO_INDEX"))
-            job->no_index = 1;
-        job->pipconf_index = pipconf_index_url(real_pip);
-        if (job->pipconf_index)
-            see_source(job, PIP_INDEX_URL, job->pipconf_index);
-    }
-    return 0;
-}
-
-void pip_job_free(struct pip_job *job)
-{
-    cmdline_free(&job->cl);
-    for (size_t i = 0; i < job->ntreqs; i++) {
-        pep508_free(&job->treqs[i].req);
-        free(job->treqs[i].text);
-        free(job->treqs[i].file);
-        free(job->treqs[i].pinned);
-    }
-    free(job->treqs);
-    strv_clear(&job->wheel_urls);
-    strv_clear(&job->notes);
-    env_changes_clear(&job->env);
-    free(job->reqdir);
-    free(job->pipconf_index);
-    memset(job, 0, sizeof *job);
-}
-
-int pip_job_is_pytorch(const struct pip_job *job)
-{
-    return job->installs && (job->ntreqs > 0 || job->pytorch_source);
 }
 
 /* ---- sources ------------------------------------------------------------ */
@@ -391,6 +145,28 @@ static void append_pairs(struct cmdline *cl, const struct strv *pairs)
                            opt_of_word(pairs->v[k]), pairs->v[k], pairs->v[k + 1]);
 }
 
+/* Map each word of a list setting (an environment variable, a pip.conf
+ * key) of option OPT; OUT gets (option word, value) pairs for all of them.
+ * Returns 1 when one of them changed. */
+static int map_list(struct pip_job *job, const char *list, int opt, struct strv *out)
+{
+    int changed = 0;
+    char *dup = xstrdup(list), *save = NULL;
+    for (char *w = strtok_r(dup, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+        struct strv repl = STRV_INIT;
+        if (map_source(job, opt, w, &repl)) {
+            changed = 1;
+            strv_extend(out, repl.v, repl.n);
+        } else {
+            strv_push(out, opt_word(opt));
+            strv_push(out, w);
+        }
+        strv_clear(&repl);
+    }
+    free(dup);
+    return changed;
+}
+
 /* Move an environment variable naming official sources onto the command
  * line, rewritten (pip's env values cannot be amended from the command line:
  * for list options pip appends to them). */
@@ -400,26 +176,66 @@ static void rewrite_env(struct pip_job *job, const char *var, int opt)
     if (!v || !*v)
         return;
     struct strv pairs = STRV_INIT;
-    int changed = 0;
-    char *dup = xstrdup(v), *save = NULL;
-    for (char *w = strtok_r(dup, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
-        struct strv repl = STRV_INIT;
-        if (map_source(job, opt, w, &repl)) {
-            changed = 1;
-            strv_extend(&pairs, repl.v, repl.n);
-        } else {
-            strv_push(&pairs, opt_word(opt));
-            strv_push(&pairs, w);
-        }
-        strv_clear(&repl);
-    }
-    free(dup);
-    if (changed) {
+    if (map_list(job, v, opt, &pairs)) {
         env_changes_unset(&job->env, var);
         append_pairs(&job->cl, &pairs);
         strv_pushf(&job->notes, "%s moved onto the command line, rewritten", var);
     }
     strv_clear(&pairs);
+}
+
+/* The index pip will use first, after the rewrite: the command line's, the
+ * environment's, pip.conf's, or PyPI. */
+static const char *primary_index(const struct pip_job *job)
+{
+    const char *v = NULL;
+    for (size_t i = 0; i < job->cl.n; i++)
+        if (job->cl.items[i].kind == IT_OPTION && job->cl.items[i].opt->id == PIP_INDEX_URL)
+            v = job->cl.items[i].value;
+    if (!v && !job->isolated)
+        v = getenv("PIP_INDEX_URL") && *getenv("PIP_INDEX_URL") ? getenv("PIP_INDEX_URL")
+                                                                  : job->conf.value[PC_INDEX_URL];
+    return v ? v : "https://pypi.org/simple";
+}
+
+/* A list key of pip's config files naming official sources: the environment
+ * variable of that key overrides the files' value, and only that one, so
+ * every other setting of the user's files stays in force. pip ignores an
+ * empty value, so what must go is replaced by a neutral one: the primary
+ * index again (extra-index-url), an empty directory (find-links). Entries
+ * the mirror turns into the other kind go onto the command line. */
+static void rewrite_conf_list(struct pip_job *job, enum pipconf_key k, const char *var, int opt)
+{
+    const char *v = job->conf.value[k];
+    if (!v || getenv(var))
+        return;  /* the environment variable already overrides the file */
+    struct strv pairs = STRV_INIT, same = STRV_INIT, other = STRV_INIT;
+    if (!map_list(job, v, opt, &pairs))
+        goto out;
+    for (size_t i = 0; i + 1 < pairs.n; i += 2) {
+        if (opt_of_word(pairs.v[i])->id == opt) {
+            strv_push(&same, pairs.v[i + 1]);
+        } else {
+            strv_push(&other, pairs.v[i]);
+            strv_push(&other, pairs.v[i + 1]);
+        }
+    }
+    if (!same.n && opt == PIP_FIND_LINKS && !job->reqdir)
+        job->reqdir = reqdir_prepare();
+    if (!same.n)
+        strv_push(&same, opt != PIP_FIND_LINKS ? primary_index(job)
+                         : job->reqdir         ? job->reqdir
+                                               : "/nonexistent");
+    char *value = strv_join(&same, " ");
+    env_changes_set(&job->env, var, value);
+    append_pairs(&job->cl, &other);
+    strv_pushf(&job->notes, "%s = %s (%s): %s=%s%s", pipconf_key_name(k), v, job->conf.origin[k],
+               var, value, other.n ? ", the rest on the command line" : "");
+    free(value);
+out:
+    strv_clear(&pairs);
+    strv_clear(&same);
+    strv_clear(&other);
 }
 
 static int cli_has(const struct cmdline *cl, int opt)
@@ -454,13 +270,15 @@ int pip_job_rewrite_sources(struct pip_job *job, char **err)
             rewrite_env(job, "PIP_INDEX_URL", PIP_INDEX_URL);
         rewrite_env(job, "PIP_EXTRA_INDEX_URL", PIP_EXTRA_INDEX_URL);
         rewrite_env(job, "PIP_FIND_LINKS", PIP_FIND_LINKS);
-        if (!cli_index && !getenv("PIP_INDEX_URL")) {
+        const char *conf_index = job->conf.value[PC_INDEX_URL];
+        if (!cli_index && !getenv("PIP_INDEX_URL") && conf_index) {
             /* pip.conf's index-url: the command line overrides it */
             struct strv repl = STRV_INIT;
-            if (job->pipconf_index && map_source(job, PIP_INDEX_URL, job->pipconf_index, &repl))
+            if (map_source(job, PIP_INDEX_URL, conf_index, &repl))
                 append_pairs(&job->cl, &repl);
             strv_clear(&repl);
         }
+
     }
     /* A PyTorch install from the default index: PyPI's mirror. */
     if (pip_job_is_pytorch(job) && !job->has_index && !job->no_index) {
@@ -474,6 +292,10 @@ int pip_job_rewrite_sources(struct pip_job *job, char **err)
             strv_pushf(&job->notes, "default index -> %s (PyPI from '%s')", p->url[ROLE_PYPI],
                        p->name);
         }
+    }
+    if (!job->isolated) {  /* after the index is settled: primary_index() */
+        rewrite_conf_list(job, PC_EXTRA_INDEX_URL, "PIP_EXTRA_INDEX_URL", PIP_EXTRA_INDEX_URL);
+        rewrite_conf_list(job, PC_FIND_LINKS, "PIP_FIND_LINKS", PIP_FIND_LINKS);
     }
     return 0;
 }

@@ -1,0 +1,126 @@
+/* condajob.c — see condajob.h. */
+#include "condajob.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "condacmd.h"
+#include "fileio.h"
+#include "msg.h"
+#include "str.h"
+
+static void add_spec(struct conda_job *job, const char *text, const char *item)
+{
+    struct matchspec ms;
+    char *err = NULL;
+    if (matchspec_parse(text, &ms, &err)) {
+        free(err);
+        return;  /* conda will say what is wrong with it */
+    }
+    job->specs = xrealloc(job->specs, (job->nspecs + 1) * sizeof *job->specs);
+    struct conda_spec *s = &job->specs[job->nspecs++];
+    memset(s, 0, sizeof *s);
+    s->text = xstrdup(text);
+    s->ms = ms;
+    s->family = config_list_has(job->cfg->conda_packages, ms.name);
+    s->item = item;
+}
+
+/* conda --file: one spec per line, '#' comments; an @EXPLICIT file lists
+ * package URLs, which we leave to conda. A regular file of bounded size
+ * only: the front end hands pipes over as copies. */
+static int read_spec_file(struct conda_job *job, const char *path, char **err)
+{
+    char *text = NULL;
+    int r = file_read(path, CONDA_SPEC_FILE_MAX, &text, NULL, err);
+    if (r)
+        return r > 0 ? seterr(err, "cannot read %s: %s", path, strerror(ENOENT)) : -1;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *h = strchr(line, '#');
+        if (h)
+            *h = '\0';
+        char *p = str_trim(line);
+        if (!*p)
+            continue;
+        if (!strcmp(p, "@EXPLICIT"))
+            break;
+        add_spec(job, p, NULL);
+    }
+    free(text);
+    return 0;
+}
+
+int conda_job_init(struct conda_job *job, const struct config *cfg, int argc, char *const *args,
+                   char **err)
+{
+    memset(job, 0, sizeof *job);
+    job->cfg = cfg;
+    job->conda_site = config_site_for(cfg, ROLE_CONDA);
+    *err = NULL;
+    char *perr = NULL;
+    if (condacmd_parse(argc, args, &job->cl, &perr)) {
+        seterr(err, "cannot follow this command line: %s", perr);
+        free(perr);
+        return -1;
+    }
+    job->subcmd = job->cl.subcmd;
+    job->installs = condacmd_installs(job->subcmd);
+    if (!job->installs)
+        return 0;
+    int after_sub = 0;
+    for (size_t i = 0; i < job->cl.n; i++) {
+        struct cmd_item *it = &job->cl.items[i];
+        if (it->kind == IT_SUBCOMMAND) {
+            after_sub = 1;
+        } else if (it->kind == IT_POSITIONAL) {
+            if (after_sub)
+                add_spec(job, it->value, it->value);
+        } else if (it->kind == IT_OPTION) {
+            switch (it->opt->id) {
+            case CONDA_OVERRIDE_CHANNELS: job->override_channels = 1; break;
+            case CONDA_NAME: free(job->env_name); job->env_name = xstrdup(it->value); break;
+            case CONDA_PREFIX: free(job->env_prefix); job->env_prefix = xstrdup(it->value); break;
+            case CONDA_SUBDIR: free(job->subdir); job->subdir = xstrdup(it->value); break;
+            case CONDA_CHANNEL: strv_push(&job->channels, it->value); break;
+            case CONDA_FILE:
+                if (read_spec_file(job, it->value, err))
+                    return -1;
+                break;
+            default: break;
+            }
+        }
+    }
+    return 0;
+}
+
+void conda_job_free(struct conda_job *job)
+{
+    cmdline_free(&job->cl);
+    for (size_t i = 0; i < job->nspecs; i++) {
+        free(job->specs[i].text);
+        matchspec_free(&job->specs[i].ms);
+        free(job->specs[i].replacement);
+    }
+    free(job->specs);
+    free(job->env_name);
+    free(job->env_prefix);
+    free(job->subdir);
+    strv_clear(&job->channels);
+    strv_clear(&job->notes);
+    strv_clear(&job->warnings);
+    free(job->error);
+    memset(job, 0, sizeof *job);
+}
+
+int conda_job_is_pytorch(const struct conda_job *job)
+{
+    if (!job->installs)
+        return 0;
+    for (size_t i = 0; i < job->nspecs; i++)
+        if (job->specs[i].family)
+            return 1;
+    return 0;
+}
