@@ -143,8 +143,9 @@ struct condarc {
 };
 
 /* Read every file of the search path given by R and merge them with R's
- * environment. Returns how many files could not be used (their errors are
- * in cfg->files[]); the configuration holds the rest. */
+ * environment. Returns how many files had errors (left out wholly, or for
+ * a wrong-typed key only that key; the errors are in cfg->files[]); the
+ * configuration holds everything else. */
 int condarc_load(struct condarc *cfg, const struct condarc_roots *r);
 void condarc_free(struct condarc *cfg);
 
