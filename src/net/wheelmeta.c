@@ -192,8 +192,8 @@ static void wheel_succeed(struct wheel *w, char *text, size_t len, int method)
     job->method = method;
     job->from_cache = method == WHEELMETA_CACHE;
     w->fetched = method != WHEELMETA_CACHE;
-    verbosef("wheel metadata: %s: %zu bytes (%s, %u requests, %llu bytes received)", job->url,
-             len, wheelmeta_method_name(method), job->requests, job->bytes);
+    verbosef("wheel metadata: %s: %zu bytes (%s; requests: %u, bytes received: %llu)",
+             job->url, len, wheelmeta_method_name(method), job->requests, job->bytes);
     wheel_finish(w);
 }
 
@@ -465,17 +465,32 @@ static void pep658_done(struct wheel *w, CURLcode res, long status)
 /* ------------------------------------------------------------------ */
 /* the range method                                                     */
 
-/* The body just received becomes a held segment at off. */
+/* The body just received becomes a held segment at off, joined with the
+ * segment that starts where it ends (need() asks only for what is missing
+ * before bytes already held). */
 static char *add_seg(struct wheel *w, uint64_t off)
 {
-    if (w->nseg == WHEELMETA_MAX_REQUESTS)
-        return xstrdup("too many ranges");
-    struct seg *s = &w->seg[w->nseg++];
-    s->off = off;
-    s->p = w->body ? w->body : xmalloc(1);
-    s->len = w->len;
+    unsigned char *p = w->body ? w->body : xmalloc(1);
+    size_t len = w->len;
     w->body = NULL;
     w->len = w->cap = 0;
+    for (size_t i = 0; i < w->nseg; i++) {
+        struct seg *s = &w->seg[i];
+        if (s->off != off + len)
+            continue;
+        p = xrealloc(p, len + s->len);
+        memcpy(p + len, s->p, s->len);
+        free(s->p);
+        s->p = p;
+        s->off = off;
+        s->len += len;
+        return NULL;
+    }
+    if (w->nseg == WHEELMETA_MAX_REQUESTS) {
+        free(p);
+        return xstrdup("too many ranges");
+    }
+    w->seg[w->nseg++] = (struct seg){ .off = off, .p = p, .len = len };
     return NULL;
 }
 
@@ -539,6 +554,11 @@ static const unsigned char *need(struct wheel *w, uint64_t off, uint64_t len, ui
     uint64_t ask = hint > len ? hint : len;
     if (ask > w->file_size - off)
         ask = w->file_size - off;
+    for (size_t i = 0; i < w->nseg; i++) {   /* the end is held already: not again */
+        const struct seg *s = &w->seg[i];
+        if (s->off > off && s->off - off < ask && s->off + s->len >= off + ask)
+            ask = s->off - off;
+    }
     request_range(w, off, (size_t)ask);
     return NULL;
 }
