@@ -575,24 +575,31 @@ void listing_free(struct listing *l)
 
 /* ---- PEP 691 JSON ---- */
 
+/* One member of a hashes object as "algo=hex", or NULL when it is not one. */
+static char *hash_of(const cJSON *h)
+{
+    if (!cJSON_IsString(h) || !h->string)
+        return NULL;
+    char *s = xasprintf("%s=%s", h->string, h->valuestring);
+    if (!looks_like_hash(s, strlen(s))) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
 /* A hashes object {"sha256": "<hex>", ...} as "algo=hex" (sha256 first,
  * else the first usable one), or NULL. */
 static char *json_hash(const cJSON *hashes)
 {
     if (!cJSON_IsObject(hashes))
         return NULL;
-    const cJSON *pick = cJSON_GetObjectItemCaseSensitive(hashes, "sha256"), *h;
+    char *s = hash_of(cJSON_GetObjectItemCaseSensitive(hashes, "sha256"));
+    const cJSON *h;
     cJSON_ArrayForEach(h, hashes) {
-        if (cJSON_IsString(pick))
+        if (s)
             break;
-        pick = h;
-    }
-    if (!cJSON_IsString(pick) || !pick->string)
-        return NULL;
-    char *s = xasprintf("%s=%s", pick->string, pick->valuestring);
-    if (!looks_like_hash(s, strlen(s))) {
-        free(s);
-        return NULL;
+        s = hash_of(h);
     }
     return s;
 }
