@@ -1,7 +1,9 @@
 /* listing.c — see listing.h. */
 #include "listing.h"
 
+#include <cjson/cJSON.h>
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -309,6 +311,7 @@ char *listing_resolve_url(const char *base, const char *ref)
 
 struct anchor {
     char *href, *requires_python, *yanked;
+    char *core_metadata, *dist_info_metadata;  /* PEP 714, PEP 658 */
     int has_yanked;
 };
 
@@ -317,7 +320,32 @@ static void anchor_free(struct anchor *a)
     free(a->href);
     free(a->requires_python);
     free(a->yanked);
+    free(a->core_metadata);
+    free(a->dist_info_metadata);
     memset(a, 0, sizeof *a);
+}
+
+/* Where the value of the attribute name (n bytes) goes; NULL: not kept. */
+static char **attr_slot(struct anchor *a, const char *name, size_t n)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } attrs[] = {
+        { "href", offsetof(struct anchor, href) },
+        { "data-requires-python", offsetof(struct anchor, requires_python) },
+        { "data-yanked", offsetof(struct anchor, yanked) },
+        { "data-core-metadata", offsetof(struct anchor, core_metadata) },
+        { "data-dist-info-metadata", offsetof(struct anchor, dist_info_metadata) },
+    };
+    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
+        if (strlen(attrs[i].name) != n || strncasecmp(attrs[i].name, name, n) != 0)
+            continue;
+        if (attrs[i].off == offsetof(struct anchor, yanked))
+            a->has_yanked = 1;
+        return (char **)((char *)a + attrs[i].off);
+    }
+    return NULL;
 }
 
 /* Attributes from p (just after the tag name) to the closing '>'. Returns
@@ -358,15 +386,7 @@ static const char *parse_attrs(const char *p, const char *end, struct anchor *a)
                 val_len = (size_t)(p - val);
             }
         }
-        char **slot = NULL;
-        if (name_len == 4 && strncasecmp(name, "href", 4) == 0) {
-            slot = &a->href;
-        } else if (name_len == 20 && strncasecmp(name, "data-requires-python", 20) == 0) {
-            slot = &a->requires_python;
-        } else if (name_len == 11 && strncasecmp(name, "data-yanked", 11) == 0) {
-            slot = &a->yanked;
-            a->has_yanked = 1;
-        }
+        char **slot = attr_slot(a, name, name_len);
         if (slot && !*slot) /* the first of duplicated attributes wins, as in HTML */
             *slot = val ? listing_html_unescape(val, val_len) : xstrdup("");
     }
@@ -397,6 +417,58 @@ static int looks_like_hash(const char *s, size_t n)
     return 1;
 }
 
+/* PEP 658/714 attribute values: "true" or "<algo>=<hex>"; "false" or
+ * absent: no metadata file. PEP 714's name wins over PEP 658's. */
+static void set_metadata(struct listing_entry *e, const char *core, const char *legacy)
+{
+    const char *v = core ? core : legacy;
+    if (!v || strcasecmp(v, "false") == 0)
+        return;
+    e->has_metadata = 1;
+    if (looks_like_hash(v, strlen(v)))
+        e->metadata_hash = xstrdup(v);
+}
+
+/* A link to url (taken, absolute): an entry when filename (taken; NULL: the
+ * URL's last segment, percent-decoded) is a wheel, counted otherwise.
+ * Returns the new entry (valid until the next one is added) or NULL. */
+static struct listing_entry *add_file(struct listing *l, size_t *cap, char *url, char *filename)
+{
+    struct uri u;
+    uri_split(url, &u);
+    if (!filename) {
+        size_t seg = u.path_len;
+        while (seg > 0 && u.path[seg - 1] != '/')
+            seg--;
+        filename = listing_percent_decode(u.path + seg, u.path_len - seg);
+    }
+    struct listing_entry e = { 0 };
+    if (!ends_with(filename, ".whl") || wheelname_parse(filename, &e.wheel) < 0) {
+        int sdist = 0;
+        for (size_t i = 0; i < sizeof sdist_exts / sizeof sdist_exts[0]; i++)
+            if (ends_with(filename, sdist_exts[i]) && strlen(filename) > strlen(sdist_exts[i]))
+                sdist = 1;
+        if (sdist)
+            l->nsdists++;
+        else
+            l->nskipped++;
+        free(filename);
+        free(url);
+        return NULL;
+    }
+    e.filename = filename;
+    if (u.has_frag && looks_like_hash(u.frag, u.frag_len))
+        e.hash = xstrndup(u.frag, u.frag_len);
+    e.url = xstrndup(url, u.has_frag ? (size_t)(u.frag - 1 - url) : strlen(url));
+    free(url);
+    if (l->n == *cap) {
+        *cap = *cap ? *cap * 2 : 32;
+        l->v = xrealloc(l->v, *cap * sizeof *l->v);
+    }
+    l->v[l->n] = e;
+    return &l->v[l->n++];
+}
+
 static void add_link(struct listing *l, size_t *cap, const char *base, struct anchor *a)
 {
     size_t hlen = strlen(a->href);
@@ -412,46 +484,19 @@ static void add_link(struct listing *l, size_t *cap, const char *base, struct an
         l->nskipped++;
         return;
     }
-    struct uri u;
-    uri_split(url, &u);
-    size_t seg = u.path_len;
-    while (seg > 0 && u.path[seg - 1] != '/')
-        seg--;
-    char *filename = listing_percent_decode(u.path + seg, u.path_len - seg);
-
-    struct listing_entry e = { 0 };
-    if (!ends_with(filename, ".whl") || wheelname_parse(filename, &e.wheel) < 0) {
-        int sdist = 0;
-        for (size_t i = 0; i < sizeof sdist_exts / sizeof sdist_exts[0]; i++)
-            if (ends_with(filename, sdist_exts[i]) && strlen(filename) > strlen(sdist_exts[i]))
-                sdist = 1;
-        if (sdist)
-            l->nsdists++;
-        else
-            l->nskipped++;
-        free(filename);
-        free(url);
+    struct listing_entry *e = add_file(l, cap, url, NULL);
+    if (!e)
         return;
-    }
-    e.filename = filename;
-    if (u.has_frag && looks_like_hash(u.frag, u.frag_len))
-        e.hash = xstrndup(u.frag, u.frag_len);
-    e.url = xstrndup(url, u.has_frag ? (size_t)(u.frag - 1 - url) : strlen(url));
-    free(url);
     if (a->requires_python) {
-        e.requires_python = a->requires_python;
+        e->requires_python = a->requires_python;
         a->requires_python = NULL;
     }
     if (a->has_yanked) {
-        e.yanked = 1;
-        e.yanked_reason = a->yanked;
+        e->yanked = 1;
+        e->yanked_reason = a->yanked;
         a->yanked = NULL;
     }
-    if (l->n == *cap) {
-        *cap = *cap ? *cap * 2 : 32;
-        l->v = xrealloc(l->v, *cap * sizeof *l->v);
-    }
-    l->v[l->n++] = e;
+    set_metadata(e, a->core_metadata, a->dist_info_metadata);
 }
 
 /* Is the tag at p (after '<') named name, followed by a delimiter? */
@@ -521,8 +566,145 @@ void listing_free(struct listing *l)
         free(e->hash);
         free(e->requires_python);
         free(e->yanked_reason);
+        free(e->metadata_hash);
         wheelname_free(&e->wheel);
     }
     free(l->v);
     memset(l, 0, sizeof *l);
+}
+
+/* ---- PEP 691 JSON ---- */
+
+/* One member of a hashes object as "algo=hex", or NULL when it is not one. */
+static char *hash_of(const cJSON *h)
+{
+    if (!cJSON_IsString(h) || !h->string)
+        return NULL;
+    char *s = xasprintf("%s=%s", h->string, h->valuestring);
+    if (!looks_like_hash(s, strlen(s))) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* A hashes object {"sha256": "<hex>", ...} as "algo=hex" (sha256 first,
+ * else the first usable one), or NULL. */
+static char *json_hash(const cJSON *hashes)
+{
+    if (!cJSON_IsObject(hashes))
+        return NULL;
+    char *s = hash_of(cJSON_GetObjectItemCaseSensitive(hashes, "sha256"));
+    const cJSON *h;
+    cJSON_ArrayForEach(h, hashes) {
+        if (s)
+            break;
+        s = hash_of(h);
+    }
+    return s;
+}
+
+/* "core-metadata" (PEP 714), else "dist-info-metadata" (PEP 658): true,
+ * false or a hashes object. */
+static void json_metadata(struct listing_entry *e, const cJSON *file)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(file, "core-metadata");
+    if (!m || cJSON_IsNull(m))
+        m = cJSON_GetObjectItemCaseSensitive(file, "dist-info-metadata");
+    if (cJSON_IsTrue(m)) {
+        e->has_metadata = 1;
+    } else if (cJSON_IsObject(m)) {
+        e->has_metadata = 1;
+        e->metadata_hash = json_hash(m);
+    }
+}
+
+static void json_file(struct listing *l, size_t *cap, const char *base, const cJSON *f)
+{
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "filename");
+    const cJSON *href = cJSON_GetObjectItemCaseSensitive(f, "url");
+    char *url = cJSON_IsString(href) ? listing_resolve_url(base, href->valuestring) : NULL;
+    if (!url) {
+        l->nskipped++;
+        return;
+    }
+    char *filename = cJSON_IsString(name) && *name->valuestring ? xstrdup(name->valuestring)
+                                                                 : NULL;
+    struct listing_entry *e = add_file(l, cap, url, filename);
+    if (!e)
+        return;
+    char *h = json_hash(cJSON_GetObjectItemCaseSensitive(f, "hashes"));
+    if (h) {
+        free(e->hash);
+        e->hash = h;
+    }
+    const cJSON *rp = cJSON_GetObjectItemCaseSensitive(f, "requires-python");
+    if (cJSON_IsString(rp))
+        e->requires_python = xstrdup(rp->valuestring);
+    const cJSON *y = cJSON_GetObjectItemCaseSensitive(f, "yanked");
+    if (cJSON_IsTrue(y) || cJSON_IsString(y)) {
+        e->yanked = 1;
+        e->yanked_reason = xstrdup(cJSON_IsString(y) ? y->valuestring : "");
+    }
+    json_metadata(e, f);
+}
+
+/* meta.api-version, when given, must be 1.x. */
+static int json_version_ok(const cJSON *root, char **err)
+{
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "meta");
+    const cJSON *v = cJSON_IsObject(meta) ? cJSON_GetObjectItemCaseSensitive(meta, "api-version")
+                                          : NULL;
+    if (!v)
+        return 0;
+    if (!cJSON_IsString(v) || strncmp(v->valuestring, "1.", 2) != 0)
+        return seterr(err, "PEP 691 api-version %s is not supported (1.x is)",
+                      cJSON_IsString(v) ? v->valuestring : "(not a string)");
+    return 0;
+}
+
+int listing_parse_json(const char *json, size_t len, const char *base_url, struct listing *out,
+                       char **err)
+{
+    memset(out, 0, sizeof *out);
+    struct uri bu;
+    if (!base_url)
+        return seterr(err, "no base URL");
+    uri_split(base_url, &bu);
+    if (!bu.has_scheme)
+        return seterr(err, "base URL '%s' is not absolute", base_url);
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return seterr(err, "not a JSON object");
+    }
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(root, "files");
+    int r = json_version_ok(root, err);
+    if (r == 0 && !cJSON_IsArray(files))
+        r = seterr(err, "no \"files\" array: not a PEP 691 project page");
+    size_t cap = 0;
+    const cJSON *f;
+    if (r == 0) {
+        cJSON_ArrayForEach(f, files) {
+            if (cJSON_IsObject(f))
+                json_file(out, &cap, base_url, f);
+            else
+                out->nskipped++;
+        }
+    }
+    cJSON_Delete(root);
+    return r;
+}
+
+int listing_parse_any(const char *body, size_t len, const char *base_url, struct listing *out,
+                      char **err)
+{
+    size_t i = 0;
+    while (i < len && isspace((unsigned char)body[i]))
+        i++;
+    if (i < len && body[i] == '{')
+        return listing_parse_json(body, len, base_url, out, err);
+    if (listing_parse(body, len, base_url, out) < 0)
+        return seterr(err, "base URL '%s' is not absolute", base_url ? base_url : "(none)");
+    return 0;
 }

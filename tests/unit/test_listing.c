@@ -1,5 +1,6 @@
 /* test_listing.c — URL resolution, HTML decoding and wheel link extraction
- * from the fixture pages in tests/fixtures/listings/. */
+ * from the fixture pages in tests/fixtures/listings/; PEP 658/714 metadata
+ * attributes and PEP 691 JSON pages. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -249,6 +250,10 @@ static void test_pages(void **state)
         }
         assert_false(e->yanked);
         assert_null(e->yanked_reason);
+        for (size_t k = 0; k < l.n; k++) {  /* these copies advertise no metadata files */
+            assert_false(l.v[k].has_metadata);
+            assert_null(l.v[k].metadata_hash);
+        }
         assert_int_equal(count_version(&l, "torch", pages[i].ver) +
                              count_version(&l, "torchaudio", pages[i].ver),
                          pages[i].ver_count);
@@ -361,6 +366,168 @@ static void test_inline(void **state)
     listing_free(&l);
 }
 
+/* PEP 658/714 attributes: which one wins, their values, unescaping. */
+static void test_metadata_attrs(void **state)
+{
+    (void)state;
+    static const char html[] =
+        "<a href=\"/p/a-1.0-py3-none-any.whl#sha256=aa\" data-dist-info-metadata=\"sha256=0123abcd\">a</a>\n"
+        "<a href=\"/p/b-1.0-py3-none-any.whl\" data-core-metadata=\"true\">b</a>\n"
+        "<a href=\"/p/c-1.0-py3-none-any.whl\" data-dist-info-metadata=\"sha256=cccc\" "
+        "data-core-metadata=\"sha256=bbbb\">c</a>\n"
+        "<a href=\"/p/d-1.0-py3-none-any.whl\" data-dist-info-metadata=\"sha256&#x3D;dddd\">d</a>\n"
+        "<a href=\"/p/e-1.0-py3-none-any.whl\" data-core-metadata=\"false\">e</a>\n"
+        "<a href=\"/p/f-1.0-py3-none-any.whl\">f</a>\n"
+        "<a href=\"/p/g-1.0-py3-none-any.whl\" data-core-metadata>g</a>\n"
+        "<a DATA-CORE-METADATA='sha256=EEEE' href=/p/h-1.0-py3-none-any.whl>h</a>\n"
+        "<a href=\"/p/i-1.0-py3-none-any.whl\" data-dist-info-metadata=\"true\" "
+        "data-core-metadata=\"false\">i</a>\n"
+        "<a href=\"/p/j-1.0.tar.gz\" data-core-metadata=\"true\">j</a>\n";
+    static const struct {
+        int has;
+        const char *hash;
+    } want[] = {
+        { 1, "sha256=0123abcd" }, { 1, NULL }, { 1, "sha256=bbbb" }, { 1, "sha256=dddd" },
+        { 0, NULL }, { 0, NULL }, { 1, NULL }, { 1, "sha256=EEEE" }, { 0, NULL },
+    };
+    struct listing l;
+    assert_int_equal(listing_parse(html, sizeof html - 1, "https://h/simple/x/", &l), 0);
+    assert_int_equal(l.n, N(want));
+    assert_int_equal(l.nsdists, 1);
+    for (size_t i = 0; i < N(want); i++) {
+        const struct listing_entry *e = &l.v[i];
+        if (e->has_metadata != want[i].has)
+            fail_msg("%s: has_metadata %d", e->filename, e->has_metadata);
+        if (want[i].hash)
+            assert_string_equal(e->metadata_hash, want[i].hash);
+        else
+            assert_null(e->metadata_hash);
+    }
+    assert_string_equal(l.v[0].hash, "sha256=aa");
+    assert_string_equal(l.v[0].url, "https://h/p/a-1.0-py3-none-any.whl");
+    listing_free(&l);
+}
+
+/* A PEP 691 project page: every field, relative URLs, what is skipped. */
+static void test_json(void **state)
+{
+    (void)state;
+    static const char json[] =
+        "{\"meta\": {\"api-version\": \"1.1\", \"_last-serial\": 123}, \"name\": \"torchvision\",\n"
+        " \"files\": [\n"
+        "  {\"filename\": \"torchvision-0.20.1-cp312-cp312-manylinux1_x86_64.whl\",\n"
+        "   \"url\": \"https://files.example.org/packages/ab/cd/torchvision-0.20.1-cp312-cp312-manylinux1_x86_64.whl\",\n"
+        "   \"hashes\": {\"md5\": \"00ff\", \"sha256\": \"0c6a\"}, \"requires-python\": \">=3.8\",\n"
+        "   \"core-metadata\": {\"sha256\": \"aaaa\"}, \"dist-info-metadata\": {\"sha256\": \"aaaa\"},\n"
+        "   \"yanked\": false, \"size\": 7000000, \"upload-time\": \"2024-10-29T17:36:26.843Z\"},\n"
+        "  {\"filename\": \"torchvision-0.20.0+cu124-cp312-cp312-linux_x86_64.whl\",\n"
+        "   \"url\": \"../../whl/cu124/torchvision-0.20.0%2Bcu124-cp312-cp312-linux_x86_64.whl#sha256=beef\",\n"
+        "   \"hashes\": {}, \"dist-info-metadata\": true, \"yanked\": \"broken build\"},\n"
+        "  {\"filename\": \"torchvision-0.19.1-cp311-cp311-win_amd64.whl\", \"url\": \"/files/tv.whl?x=1\",\n"
+        "   \"hashes\": {\"blake2b_256\": \"zz\", \"md5\": \"d41d8cd98f00b204e9800998ecf8427e\"},\n"
+        "   \"requires-python\": null, \"core-metadata\": false, \"dist-info-metadata\": true,\n"
+        "   \"yanked\": true},\n"
+        "  {\"url\": \"torchvision-0.18.0-py3-none-any.whl\", \"hashes\": {}},\n"
+        "  {\"filename\": \"torchvision-0.19.0.tar.gz\", \"url\": \"torchvision-0.19.0.tar.gz\", \"hashes\": {}},\n"
+        "  {\"filename\": \"not-a-wheel-name.whl\", \"url\": \"x.whl\", \"hashes\": {}},\n"
+        "  {\"filename\": \"torchvision-0.17.0-py3-none-any.whl\"},\n"
+        "  42\n"
+        " ], \"versions\": [\"0.17.0\", \"0.20.1\"]}\n";
+    static const struct {
+        const char *filename, *url, *hash, *rp, *yanked, *mhash;
+        int has;
+    } want[] = {
+        { "torchvision-0.20.1-cp312-cp312-manylinux1_x86_64.whl",
+          "https://files.example.org/packages/ab/cd/torchvision-0.20.1-cp312-cp312-manylinux1_x86_64.whl",
+          "sha256=0c6a", ">=3.8", NULL, "sha256=aaaa", 1 },
+        { "torchvision-0.20.0+cu124-cp312-cp312-linux_x86_64.whl",
+          "https://mirror.example.org/whl/cu124/torchvision-0.20.0%2Bcu124-cp312-cp312-linux_x86_64.whl",
+          "sha256=beef", NULL, "broken build", NULL, 1 },
+        { "torchvision-0.19.1-cp311-cp311-win_amd64.whl", "https://mirror.example.org/files/tv.whl?x=1",
+          "md5=d41d8cd98f00b204e9800998ecf8427e", NULL, "", NULL, 0 },
+        { "torchvision-0.18.0-py3-none-any.whl",
+          "https://mirror.example.org/simple/torchvision/torchvision-0.18.0-py3-none-any.whl", NULL,
+          NULL, NULL, NULL, 0 },
+    };
+    struct listing l;
+    char *err = NULL;
+    const char *base = "https://mirror.example.org/simple/torchvision/";
+    for (int any = 0; any < 2; any++) {
+        int r = any ? listing_parse_any(json, sizeof json - 1, base, &l, &err)
+                    : listing_parse_json(json, sizeof json - 1, base, &l, &err);
+        assert_int_equal(r, 0);
+        assert_null(err);
+        assert_int_equal(l.n, N(want));
+        assert_int_equal(l.nsdists, 1);
+        assert_int_equal(l.nskipped, 3);
+        for (size_t i = 0; i < N(want); i++) {
+            const struct listing_entry *e = &l.v[i];
+            assert_string_equal(e->filename, want[i].filename);
+            assert_string_equal(e->url, want[i].url);
+            assert_string_equal(e->wheel.norm_name, "torchvision");
+#define OPT(field, w)                                                                     \
+    do {                                                                                  \
+        if (w)                                                                            \
+            assert_string_equal(field, w);                                                \
+        else                                                                              \
+            assert_null(field);                                                           \
+    } while (0)
+            OPT(e->hash, want[i].hash);
+            OPT(e->requires_python, want[i].rp);
+            OPT(e->yanked_reason, want[i].yanked);
+            OPT(e->metadata_hash, want[i].mhash);
+#undef OPT
+            assert_int_equal(e->yanked, want[i].yanked != NULL);
+            assert_int_equal(e->has_metadata, want[i].has);
+        }
+        listing_free(&l);
+    }
+}
+
+static void test_json_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *base, *msg;
+    } cases[] = {
+        { "<html></html>", "https://h/s/", "not a JSON object" },
+        { "{\"files\": [", "https://h/s/", "not a JSON object" },
+        { "[1, 2]", "https://h/s/", "not a JSON object" },
+        { "{\"meta\": {\"api-version\": \"2.0\"}, \"files\": []}", "https://h/s/",
+          "api-version 2.0 is not supported" },
+        { "{\"meta\": {\"api-version\": 1}, \"files\": []}", "https://h/s/", "not a string" },
+        { "{\"files\": {}}", "https://h/s/", "no \"files\" array" },
+        { "{\"name\": \"torch\"}", "https://h/s/", "no \"files\" array" },
+        { "{\"files\": []}", "relative/", "not absolute" },
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        struct listing l;
+        char *err = NULL;
+        assert_int_equal(listing_parse_json(cases[i].text, strlen(cases[i].text), cases[i].base,
+                                            &l, &err), -1);
+        if (!err || !strstr(err, cases[i].msg))
+            fail_msg("case %zu: '%s' does not say '%s'", i, err, cases[i].msg);
+        assert_int_equal(l.n, 0);
+        listing_free(&l);
+        free(err);
+    }
+    struct listing l;
+    char *err = NULL;
+    static const char ok[] = "{\"meta\": {\"api-version\": \"1.0\"}, \"files\": []}";
+    assert_int_equal(listing_parse_json(ok, sizeof ok - 1, "https://h/s/", &l, &err), 0);
+    assert_int_equal(l.n, 0);
+    listing_free(&l);
+    /* listing_parse_any: HTML by its first byte, and the base URL checked. */
+    static const char html[] = "  <a href=\"six-1.16.0-py2.py3-none-any.whl\">six</a>";
+    assert_int_equal(listing_parse_any(html, sizeof html - 1, "https://h/s/", &l, &err), 0);
+    assert_int_equal(l.n, 1);
+    listing_free(&l);
+    assert_int_equal(listing_parse_any(html, sizeof html - 1, "relative/", &l, &err), -1);
+    assert_non_null(strstr(err, "not absolute"));
+    free(err);
+    listing_free(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +536,9 @@ int main(void)
         cmocka_unit_test(test_pages),
         cmocka_unit_test(test_quirks),
         cmocka_unit_test(test_inline),
+        cmocka_unit_test(test_metadata_attrs),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_json_errors),
     };
     return cmocka_run_group_tests_name("listing", tests, NULL, NULL);
 }
