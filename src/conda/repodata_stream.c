@@ -95,8 +95,10 @@ static int explain_start(struct scan_ctx *c, char **err)
     for (size_t i = 0; i < NFILTERS; i++) {
         size_t n = filters[i].mlen;
         if (n && c->left >= n && !memcmp(c->buf, filters[i].magic, n)) {
-            free(*err);
-            *err = NULL;
+            if (err) {
+                free(*err);
+                *err = NULL;
+            }
             return seterr(err, "%s: corrupt or truncated %s data", c->what, filters[i].name);
         }
     }
