@@ -25,8 +25,8 @@
  * chunk plus one record (bounded: opts->max_item) plus the records kept,
  * whatever the document's size. Unwanted records are only checked, never
  * built (a conda-forge-sized linux-64 file: see bench/conda-forge.sh).
- * The index is the one repodata_parse() gives for the same text (same
- * validation and skipped counting; info.subdir wherever "info" is). Errors:
+ * For any valid JSON text the index is the one repodata_parse() gives
+ * (same validation and skipped counting; info.subdir wherever "info" is). Errors:
  * a document that is not JSON or not repodata, a record longer than
  * max_item, more than max_bytes of text, a corrupt or truncated compressed
  * stream, data with a compressor's magic that does not decode.
@@ -88,9 +88,10 @@ extern const char *const repodata_default_names[];
 int repodata_parse(const char *json, size_t len, const char *const *names,
                    struct repodata_index *out, char **err);
 /* The same through one cJSON tree of the whole document. repodata_parse
- * reads record by record (one small tree at a time: the engine's peak memory)
- * and falls back to this for anything its scanner does not expect; the
- * results are the same. */
+ * reads record by record (one small tree per wanted record, none for the
+ * others) and falls back to this only when the text is not a repodata
+ * document, for this one's precise error message; the results are the
+ * same. */
 int repodata_parse_tree(const char *json, size_t len, const char *const *names,
                         struct repodata_index *out, char **err);
 int repodata_load_file(const char *path, const char *const *names,

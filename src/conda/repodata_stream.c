@@ -5,8 +5,9 @@
  * front and the next chunk goes after it.
  *
  * Only the compressors a channel serves are enabled (gzip, bzip2, zstd,
- * xz/lzma), not archive_read_support_filter_all(): that one also accepts
- * lrzip, lzop, grzip and others by running external programs on the data. */
+ * xz), not archive_read_support_filter_all(): that one also accepts lrzip,
+ * lzop, grzip and others by running external programs on the data, and
+ * raw lzma, whose header is too weak to tell from plain text. */
 #include "repodata_int.h"
 
 #include <archive.h>
@@ -26,7 +27,6 @@ static const struct {
     { "bzip2", archive_read_support_filter_bzip2, "BZh", 3 },
     { "zstd",  archive_read_support_filter_zstd,  "\x28\xb5\x2f\xfd", 4 },
     { "xz",    archive_read_support_filter_xz,    "\xfd" "7zXZ", 5 },
-    { "lzma",  archive_read_support_filter_lzma,  NULL, 0 },
 };
 #define NFILTERS (sizeof filters / sizeof filters[0])
 
