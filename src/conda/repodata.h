@@ -1,10 +1,11 @@
 /* repodata.h — a conda channel's repodata.json, reduced to the records
  * torchshim needs, plus a compact binary form of that for the warm cache.
  *
- * Parsing: repodata_parse() parses the JSON once (cJSON), walks "packages"
- * and "packages.conda", copies out the fields below for records whose name
- * is in `names` (a NULL-terminated list; NULL means every record;
- * repodata_default_names is the PyTorch family), and drops the tree.
+ * Parsing: repodata_parse() walks the JSON text record by record
+ * ("packages" and "packages.conda"), copies out the fields below for
+ * records whose name is in `names` (a NULL-terminated list; NULL means
+ * every record; repodata_default_names is the PyTorch family); a record
+ * whose name is not wanted is checked but never built.
  * Strings live in one arena per index and are interned, so the thousands
  * of repeated depends ("python >=3.10,<3.11.0a0") are stored once.
  *
@@ -15,6 +16,21 @@
  * milliseconds and exceed INT_MAX) are optional. A record with a missing
  * required field or a mistyped field is skipped and counted in `skipped`
  * (one warning per parse says how many and why the first one was).
+ *
+ * Streaming: repodata_scan_file() and repodata_scan_buffer() read a
+ * repodata document from a file or from a body held in memory, plain or
+ * compressed (gzip, bzip2, zstd, xz: told by its magic, not by its name),
+ * through libarchive in fixed-size chunks, and keep only the records whose
+ * name is in `names`. The document is never held whole: memory is one
+ * chunk plus one record (bounded: opts->max_item) plus the records kept,
+ * whatever the document's size. Unwanted records are only checked, never
+ * built (a conda-forge-sized linux-64 file: see bench/conda-forge.sh).
+ * For any valid JSON text the index is the one repodata_parse() gives
+ * (same validation and skipped counting; info.subdir wherever "info" is). Errors:
+ * a document that is not JSON or not repodata, a record longer than
+ * max_item, more than max_bytes of text, a corrupt or truncated compressed
+ * stream, data with a compressor's magic that does not decode.
+ * repodata_load_file() is repodata_scan_file() with the default options.
  *
  * Compact form: repodata_index_serialize() writes a self-contained blob
  * (magic "TSRIDX1\n", format version, CRC-32 over everything after the CRC
@@ -72,13 +88,37 @@ extern const char *const repodata_default_names[];
 int repodata_parse(const char *json, size_t len, const char *const *names,
                    struct repodata_index *out, char **err);
 /* The same through one cJSON tree of the whole document. repodata_parse
- * reads record by record (one small tree at a time: the engine's peak memory)
- * and falls back to this for anything its scanner does not expect; the
- * results are the same. */
+ * reads record by record (one small tree per wanted record, none for the
+ * others) and falls back to this only when the text is not a repodata
+ * document, for this one's precise error message; the results are the
+ * same. */
 int repodata_parse_tree(const char *json, size_t len, const char *const *names,
                         struct repodata_index *out, char **err);
 int repodata_load_file(const char *path, const char *const *names,
                        struct repodata_index *out, char **err);
+
+/* Options of the streaming reader; a zeroed struct (or NULL) means the
+ * defaults. */
+struct repodata_scan_opts {
+    size_t chunk;                    /* bytes asked of the decompressor per read
+                                        (0: REPODATA_SCAN_CHUNK) */
+    size_t max_item;                 /* longest record, with its file name, or
+                                        other top-level item (0: REPODATA_SCAN_MAX_ITEM) */
+    unsigned long long max_bytes;    /* most document bytes read, after
+                                        decompression (0: REPODATA_SCAN_MAX_BYTES) */
+};
+#define REPODATA_SCAN_CHUNK ((size_t)256 << 10)
+#define REPODATA_SCAN_MAX_ITEM ((size_t)1 << 20)
+#define REPODATA_SCAN_MAX_BYTES (4ULL << 30)
+
+int repodata_scan_file(const char *path, const char *const *names,
+                       const struct repodata_scan_opts *opts,
+                       struct repodata_index *out, char **err);
+/* The same over a body in memory (e.g. a fetched repodata.json.zst); the
+ * body is only read. */
+int repodata_scan_buffer(const void *body, size_t len, const char *const *names,
+                         const struct repodata_scan_opts *opts,
+                         struct repodata_index *out, char **err);
 
 enum {
     REPODATA_E_MAGIC = -2,           /* not a torchshim index blob */
