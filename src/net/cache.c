@@ -17,7 +17,7 @@
 
 #define HTTP_DIR   "http"
 #define BLOB_DIR   "blob"
-#define HTTP_MAGIC "torchshim-cache 1"
+#define HTTP_MAGIC "torchshim-cache 2"  /* 2: bodies are stored only after their check */
 #define BLOB_MAGIC "torchshim-blob 1"
 #define MEMO_SUFFIX ".memo"
 #define TMP_INFIX  ".tmp."

@@ -13,6 +13,7 @@
 #include "fetch.h"
 
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,8 @@ struct attempt {
     char *out;
     size_t outlen;
     char *werr;
+    int rejected;                  /* the check refused the body: the mirror's fault */
+    void *product;                 /* the check's */
     double decompress_s;           /* measured on the worker thread */
 };
 
@@ -94,6 +97,7 @@ struct job_state {
     size_t seq;                    /* race = 0: the mirror being tried */
     struct attempt *active;        /* transfers in the multi */
     int done;
+    atomic_int settled;            /* done, as the worker threads see it */
     char *errors;                  /* "url: reason; url: reason" */
     uint64_t t0;
 };
@@ -368,6 +372,8 @@ static void attempt_free(struct attempt *a)
     free(a->last_modified);
     free(a->out);
     free(a->werr);
+    if (a->product && a->js->job->product_free)
+        a->js->job->product_free(a->product);
     free(a);
 }
 
@@ -466,6 +472,7 @@ static void job_settle(struct job_state *js)
 {
     struct run *run = js->run;
     js->done = 1;
+    atomic_store(&js->settled, 1);
     js->job->seconds = elapsed(js->t0);
     while (js->active) {
         struct attempt *a = js->active;
@@ -538,7 +545,9 @@ static void job_succeed(struct job_state *js, struct attempt *a)
     job->body = a->out;
     job->len = a->outlen;
     job->decompress_seconds = a->decompress_s;
+    job->product = a->product;
     a->out = NULL;
+    a->product = NULL;
     job->url_used = xstrdup(a->url);
     job->http_status = a->status;
     if (a->is304) {
@@ -603,6 +612,11 @@ static void set_opts(struct run *run, struct attempt *a)
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FETCH_MAX_DOWNLOAD);
     if (a->variant == VARIANT_RAW || variants[a->variant].filter == DECOMPRESS_AUTO)
         curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    if (a->js->job->accept) {
+        char *h = xasprintf("Accept: %s", a->js->job->accept);
+        a->headers = curl_slist_append(a->headers, h);
+        free(h);
+    }
     if (a->headers)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, a->headers);
 }
@@ -695,35 +709,34 @@ static int looks_plain(const char *p, size_t n)
     return 1;
 }
 
-static void work_cb(uv_work_t *w)
+/* A 304: the same body, a new time (and maybe new validators). The loop
+ * thread leaves m->cached alone while the mirror is busy. */
+static void work_revalidated(struct attempt *a, struct mirror *m)
 {
-    struct attempt *a = w->data;
-    struct mirror *m = &a->js->m[a->mirror];
+    struct cache_entry *e = &m->cached;
     char *err = NULL;
-
-    if (a->is304) {
-        /* Same body; new time (and maybe new validators). The loop thread
-         * leaves m->cached alone while the mirror is busy. */
-        struct cache_entry *e = &m->cached;
-        e->fetched = (long long)time(NULL);
-        if (a->etag && *a->etag) {
-            free(e->etag);
-            e->etag = xstrdup(a->etag);
-        }
-        if (a->last_modified && *a->last_modified) {
-            free(e->last_modified);
-            e->last_modified = xstrdup(a->last_modified);
-        }
-        if (a->cache_dir && cache_store(a->cache_dir, e, &err) < 0) {
-            verbosef("cannot update the cache entry of %s: %s", e->url, err);
-            free(err);
-        }
-        a->out = e->body;
-        a->outlen = e->len;
-        e->body = NULL;
-        return;
+    e->fetched = (long long)time(NULL);
+    if (a->etag && *a->etag) {
+        free(e->etag);
+        e->etag = xstrdup(a->etag);
     }
+    if (a->last_modified && *a->last_modified) {
+        free(e->last_modified);
+        e->last_modified = xstrdup(a->last_modified);
+    }
+    if (a->cache_dir && cache_store(a->cache_dir, e, &err) < 0) {
+        verbosef("cannot update the cache entry of %s: %s", e->url, err);
+        free(err);
+    }
+    a->out = e->body;
+    a->outlen = e->len;
+    e->body = NULL;
+}
 
+/* The body as it will be handed out: decompressed, NUL-terminated. */
+static int work_decode(struct attempt *a)
+{
+    char *err = NULL;
     int filter = a->variant == VARIANT_RAW ? DECOMPRESS_NONE : variants[a->variant].filter;
     if (filter == DECOMPRESS_NONE || (filter == DECOMPRESS_AUTO && looks_plain(a->body, a->len))) {
         if (!a->body)
@@ -732,22 +745,43 @@ static void work_cb(uv_work_t *w)
         a->out = a->body;
         a->outlen = a->len;
         a->body = NULL;
-    } else {
-        uint64_t t0 = uv_hrtime();
-        int r = decompress_as(filter, a->body ? a->body : "", a->len, FETCH_MAX_BODY, &a->out,
-                              &a->outlen, &err);
-        a->decompress_s = (double)(uv_hrtime() - t0) / 1e9;
-        if (r < 0) {
-            a->werr = xasprintf("%s body: %s", decompress_filter_name(filter), err);
-            free(err);
-            return;
-        }
+        return 0;
     }
+    uint64_t t0 = uv_hrtime();
+    int r = decompress_as(filter, a->body ? a->body : "", a->len, FETCH_MAX_BODY, &a->out,
+                          &a->outlen, &err);
+    a->decompress_s = (double)(uv_hrtime() - t0) / 1e9;
     free(a->body);
     a->body = NULL;
     a->cap = 0;
+    if (r < 0) {
+        a->werr = xasprintf("%s body: %s", decompress_filter_name(filter), err);
+        free(err);
+    }
+    return r;
+}
 
-    if (a->cache_dir) {
+static void work_cb(uv_work_t *w)
+{
+    struct attempt *a = w->data;
+    struct mirror *m = &a->js->m[a->mirror];
+    const struct fetch_job *job = a->js->job;
+    char *err = NULL;
+
+    if (a->is304) {
+        work_revalidated(a, m);
+        return;
+    }
+    if (work_decode(a) < 0)
+        return;
+    if (job->check && job->check(a->out, a->outlen, a->url, job->check_ctx, &a->product, &err)) {
+        a->werr = xasprintf("unusable answer: %s", err ? err : "rejected");
+        free(err);
+        a->rejected = 1;
+        return;
+    }
+    /* only the winner's body is kept: a race's losers are not */
+    if (a->cache_dir && !atomic_load(&a->js->settled)) {
         struct cache_entry e = {
             .url = (char *)m->url, .source = a->url,
             .etag = a->etag, .last_modified = a->last_modified,
@@ -774,6 +808,8 @@ static void after_work_cb(uv_work_t *w, int status)
     }
     if (status < 0 || a->werr) {
         append_error(js, a->url, a->werr ? a->werr : uv_strerror(status));
+        if (a->rejected)                 /* bad data: this mirror is done */
+            js->m[a->mirror].next = js->m[a->mirror].norder;
         attempt_free(a);
         job_pump(js);                    /* next variant of the same mirror */
         return;
@@ -1009,6 +1045,9 @@ void fetch_job_clear(struct fetch_job *job)
 {
     free(job->body);
     free(job->url_used);
+    if (job->product && job->product_free)
+        job->product_free(job->product);
+    job->product = NULL;
     free(job->error);
     job->body = NULL;
     job->len = 0;

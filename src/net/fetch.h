@@ -12,8 +12,11 @@
  *   race = 1  all mirrors start at once, the first complete good answer wins
  *             and the other transfers are cancelled.
  * A mirror fails on a connection error, a timeout, a too-slow transfer, an
- * HTTP status other than 2xx/304, a body over the size cap or a body that
- * does not decompress; the job fails when every mirror has failed.
+ * HTTP status other than 2xx/304, a body over the size cap, a body that
+ * does not decompress, or a body the job's check rejects (garbage, a
+ * maintenance page, the wrong shape: the mirror's fault, so the other
+ * mirrors go on; in a race the first *good* answer wins); the job fails
+ * when every mirror has failed.
  *
  * FETCH_REPODATA: urls[i] ends in ".../repodata.json" (any other URL is
  * fetched as is). Each mirror is asked
@@ -24,7 +27,8 @@
  * The body handed back is always the decompressed JSON.
  * FETCH_RAW: urls[i] is fetched as is (Content-Encoding is decoded).
  *
- * Cache (cache.h), keyed by urls[i]: an entry younger than ttl_secs is used
+ * Cache (cache.h), keyed by urls[i]: only bodies that passed the job's check
+ * are stored, and only the winner's in a race; an entry younger than ttl_secs is used
  * without any network; an older one is revalidated (If-None-Match,
  * If-Modified-Since) and a 304 reuses its body. If every mirror fails and a
  * stale entry exists, the stale body is used (with a warning). offline = 1
@@ -73,6 +77,14 @@ struct fetch_job {        /* one logical resource */
     size_t nurls;                     /* in priority order */
     int kind;                         /* enum fetch_kind */
     int race;                         /* 1: all mirrors at once; 0: in order */
+    const char *accept;               /* Accept header value, or NULL */
+    /* Optional: judge a (decompressed) body before it is accepted or cached.
+     * Runs on a worker thread: must be thread-safe. 0 accepts, and may leave
+     * a product (e.g. the parsed index) in *product; -1 rejects with *why. */
+    int (*check)(const char *body, size_t len, const char *url, void *ctx, void **product,
+                 char **why);
+    void *check_ctx;
+    void (*product_free)(void *product);
     /* results, owned by the job (fetch_job_clear frees them) */
     char *body;                       /* NUL-terminated; NULL if the job failed */
     size_t len;
@@ -82,6 +94,8 @@ struct fetch_job {        /* one logical resource */
     int from_cache;                   /* body from the cache (fresh, 304, offline, stale) */
     int revalidated;                  /* a 304 confirmed the cached body */
     long http_status;                 /* of the answer used, or of the last failure */
+    void *product;                    /* check's product for a body fetched in this
+                                         run (NULL from the cache: it passed before) */
     char *error;                      /* why the job failed: every mirror's reason */
     double seconds;                   /* wall time until the job was settled */
     double decompress_seconds;        /* of that, spent decompressing (thread pool) */

@@ -231,6 +231,13 @@ static int group_setup(void **state)
     put_repodata("jsononly/linux-64", g.json[2], 0, 0, 1);
     put_repodata("badzst/linux-64", g.json[2], 1, 0, 1);
     put_repodata("changing/linux-64", g.json[0], 1, 1, 1);
+    {   /* a mirror in maintenance: 200 with an HTML page, nothing compressed */
+        static const char page[] = "<html><body>Down for maintenance</body></html>\n";
+        run_cmd("mkdir -p '%s/maint/linux-64'", g.root);
+        char *p = xasprintf("%s/maint/linux-64/repodata.json", g.root);
+        spit(p, page, sizeof page - 1);
+        free(p);
+    }
     char *bad = xasprintf("%s/badzst/linux-64/repodata.json.zst", g.root);
     static const char notzstd[] = "\x28\xb5\x2f\xfd this is not a zstd frame";
     spit(bad, notzstd, sizeof notzstd - 1);
@@ -507,6 +514,67 @@ static void test_race_blackhole(void **state)
     assert_non_null(strstr(job.url_used, good));
     fetch_job_clear(&job);
     free(dead);
+    free(good);
+}
+
+/* The caller's check: a repodata document has "packages". */
+static int check_repodata(const char *body, size_t len, const char *u, void *ctx, void **product,
+                          char **why)
+{
+    (void)len;
+    (void)u;
+    ++*(int *)ctx;
+    if (body[0] != '{' || !strstr(body, "\"packages\"")) {
+        *why = xstrdup("not repodata");
+        return -1;
+    }
+    *product = xstrdup("checked");
+    return 0;
+}
+
+/* A mirror answering garbage fast loses the race to a good one answering
+ * slowly: the garbage disqualifies that mirror only, the good body wins with
+ * the check's product, and nothing of the garbage is cached; the next run
+ * takes the good body from the cache without asking anyone. */
+static void test_race_bad_body_loses(void **state)
+{
+    NEED_SERVER();
+    struct fetch_opts o = opts_for(*state);
+    char *bad = url("maint/linux-64/repodata.json"), *good = url("slow/all/linux-64/repodata.json");
+    const char *urls[] = { bad, good };
+    int checks = 0;
+    struct fetch_job job = { .urls = urls, .nurls = 2, .kind = FETCH_REPODATA, .race = 1,
+                             .check = check_repodata, .check_ctx = &checks, .product_free = free };
+    assert_int_equal(fetch_run(&job, 1, &o), 0);
+    assert_string_equal(job.body, g.json[0]);
+    assert_non_null(strstr(job.url_used, "/slow/all/"));
+    assert_string_equal(job.product, "checked");
+    assert_int_equal(checks, 2);
+    struct cache_entry e;
+    assert_int_equal(cache_lookup(*state, bad, &e), -1);    /* the garbage: never stored */
+    assert_int_equal(cache_lookup(*state, good, &e), 0);
+    cache_entry_clear(&e);
+    fetch_job_clear(&job);
+
+    long mark = log_size();
+    assert_int_equal(fetch_run(&job, 1, &o), 0);            /* fresh in the cache */
+    assert_string_equal(job.body, g.json[0]);
+    assert_true(job.from_cache);
+    assert_null(job.product);                                /* checked when it was stored */
+    char *log = log_since(mark, 0);
+    assert_int_equal(count(log, "\"GET "), 0);
+    free(log);
+    fetch_job_clear(&job);
+
+    /* the bad mirror alone: the job fails, saying why */
+    const char *only[] = { bad };
+    job.urls = only;
+    job.nurls = 1;
+    assert_int_equal(fetch_run(&job, 1, &o), -1);
+    assert_null(job.body);
+    assert_non_null(strstr(job.error, "unusable answer: not repodata"));
+    fetch_job_clear(&job);
+    free(bad);
     free(good);
 }
 
@@ -930,6 +998,7 @@ int main(void)
         T(test_fallback_404),
         T(test_mirror_failover),
         T(test_race_blackhole),
+        T(test_race_bad_body_loses),
         T(test_blackhole_alone),
         T(test_revalidate_304),
         T(test_overlap),
