@@ -137,6 +137,31 @@ static void scan_build(const char *b, char *py, size_t pysz, enum vkind *kind, c
     }
 }
 
+/* Is DEP (a depends string) about package NAME? Looked at before parsing,
+ * so that the depends the selection does not read are never parsed. */
+static int dep_is(const char *dep, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(dep, name, n) == 0 && (dep[n] == '\0' || strchr(" =<>!~[", dep[n]));
+}
+
+/* The depends the selection reads. */
+static int dep_wanted(const char *dep)
+{
+    static const char *const names[] = { "python", "pytorch-cuda", "cudatoolkit",
+                                         "pytorch-mutex", "pytorch" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (dep_is(dep, names[i]))
+            return 1;
+    return 0;
+}
+
+/* A depends string, as repodata's: never a compiled regex. */
+static int parse_dep(const char *dep, struct matchspec *ms)
+{
+    return matchspec_parse_as(dep, MATCHSPEC_UNTRUSTED, ms, NULL);
+}
+
 static void recinfo_init(struct recinfo *ri, const struct repodata_record *r)
 {
     memset(ri, 0, sizeof *ri);
@@ -144,7 +169,7 @@ static void recinfo_init(struct recinfo *ri, const struct repodata_record *r)
     int mutex_cpu = 0, mutex_cuda = 0;
     for (size_t i = 0; i < r->n_depends; i++) {
         struct matchspec ms;
-        if (matchspec_parse(r->depends[i], &ms, NULL) < 0)
+        if (!dep_wanted(r->depends[i]) || parse_dep(r->depends[i], &ms) < 0)
             continue;
         if (strcmp(ms.name, "python") == 0 && ms.vspec.root && !ri->py_dep.root) {
             ri->py_dep = ms.vspec;
@@ -299,20 +324,29 @@ static int subdir_ok(const struct repodata_record *r, const char *subdir)
            strcmp(r->subdir, "noarch") == 0;
 }
 
-/* Every record of `name` in the subdir. */
+/* A record of `name` in the subdir whose version and build may go into a
+ * command line (the index's reader skips others; an index from elsewhere
+ * is checked again here). */
+static int rec_usable(const struct repodata_record *r, const char *name, const char *subdir)
+{
+    return strcmp(r->name, name) == 0 && subdir_ok(r, subdir) &&
+           repodata_valid_version(r->version) && repodata_valid_build(r->build);
+}
+
+/* Every usable record of `name` in the subdir. */
 static void set_load(struct set *s, const struct repodata_index *idx, const char *name,
                      const char *subdir)
 {
     memset(s, 0, sizeof *s);
     size_t n = 0;
     for (size_t i = 0; i < idx->n; i++)
-        if (strcmp(idx->recs[i].name, name) == 0 && subdir_ok(&idx->recs[i], subdir))
+        if (rec_usable(&idx->recs[i], name, subdir))
             n++;
     if (!n)
         return;
     s->v = xcalloc(n, sizeof *s->v);
     for (size_t i = 0; i < idx->n; i++)
-        if (strcmp(idx->recs[i].name, name) == 0 && subdir_ok(&idx->recs[i], subdir))
+        if (rec_usable(&idx->recs[i], name, subdir))
             recinfo_init(&s->v[s->n++], &idx->recs[i]);
 }
 
@@ -679,7 +713,7 @@ static struct recinfo *pick_member(struct member *m, const struct recinfo *p)
     struct matchspec need;
     int has_need = 0;
     for (size_t k = 0; k < p->r->n_depends && !has_need; k++) {
-        if (matchspec_parse(p->r->depends[k], &need, NULL) < 0)
+        if (!dep_is(p->r->depends[k], m->ms->name) || parse_dep(p->r->depends[k], &need) < 0)
             continue;
         if (strcmp(need.name, m->ms->name) == 0)
             has_need = 1;
@@ -738,7 +772,7 @@ static void explain_member(const struct ctx *c, struct member *m, const struct r
         for (size_t i = 0; i < pins.n; i++) {
             struct matchspec pin;
             char *t = xasprintf("pytorch %s", pins.v[i]);
-            if (matchspec_parse(t, &pin, NULL) == 0) {
+            if (parse_dep(t, &pin) == 0) {
                 pinned_here |= matchspec_match(&pin, p->r->name, p->r->version, p->r->build,
                                                p->r->build_number);
                 matchspec_free(&pin);

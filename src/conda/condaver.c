@@ -2,13 +2,13 @@
 #include "condaver.h"
 
 #include <ctype.h>
-#include <fnmatch.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "condapat.h"
 #include "msg.h"
 
 
@@ -413,7 +413,8 @@ struct condaver_node {
     char *arg;                       /* version text of a leaf */
     struct ver v;                    /* parsed arg (relational leaves) */
     struct ver prefix;               /* OP_COMPAT: arg minus its last component */
-    regex_t re;                      /* OP_REGEX */
+    regex_t re;                      /* OP_REGEX, when compiled */
+    int compiled;                    /* re holds a compiled regex */
     struct condaver_node **kids;     /* OP_AND / OP_OR */
     size_t nkids;
 };
@@ -425,7 +426,7 @@ static void node_free(struct condaver_node *n)
     for (size_t i = 0; i < n->nkids; i++)
         node_free(n->kids[i]);
     free(n->kids);
-    if (n->op == OP_REGEX)
+    if (n->compiled)
         regfree(&n->re);
     ver_free(&n->v);
     ver_free(&n->prefix);
@@ -451,6 +452,7 @@ struct lexer {
     const char *p;
     char **err;
     int depth;                       /* parentheses open */
+    int flags;                       /* CONDAVER_UNTRUSTED: no regex compiled */
 };
 
 #define MAX_DEPTH 32
@@ -467,6 +469,30 @@ static int is_glob_char(int c)
            c == '!' || c == '_' || c == '-' || c == '@';
 }
 
+/* A "^...$" leaf: compiled only for a trusted spec and within
+ * condapat's bounds; from repodata it is kept as text and matches nothing. */
+static struct condaver_node *regex_leaf(struct lexer *lx, const char *t)
+{
+    struct condaver_node *n = node_new(OP_REGEX);
+    n->arg = xstrdup(t);
+    if (lx->flags & CONDAVER_UNTRUSTED)
+        return n;
+    char *why = NULL;
+    if (condapat_regex_check(t, &why) < 0) {
+        seterr(lx->err, "version spec '%s': %s", t, why);
+        free(why);
+        node_free(n);
+        return NULL;
+    }
+    if (regcomp(&n->re, t, REG_EXTENDED | REG_NOSUB) != 0) {
+        node_free(n);
+        seterr(lx->err, "invalid regex in version spec '%s'", t);
+        return NULL;
+    }
+    n->compiled = 1;
+    return n;
+}
+
 /* Compile one leaf of the spec: t is its trimmed text. */
 static struct condaver_node *leaf_compile(struct lexer *lx, const char *t)
 {
@@ -478,15 +504,7 @@ static struct condaver_node *leaf_compile(struct lexer *lx, const char *t)
             seterr(lx->err, "regex version spec '%s' must start with '^' and end with '$'", t);
             return NULL;
         }
-        n = node_new(OP_REGEX);
-        if (regcomp(&n->re, t, REG_EXTENDED | REG_NOSUB) != 0) {
-            n->op = OP_ANY;          /* nothing compiled: do not regfree */
-            node_free(n);
-            seterr(lx->err, "invalid regex in version spec '%s'", t);
-            return NULL;
-        }
-        n->arg = xstrdup(t);
-        return n;
+        return regex_leaf(lx, t);
     }
 
     if (strchr("=<>!~", t[0])) {
@@ -710,10 +728,15 @@ static struct condaver_node *parse_or(struct lexer *lx)
 
 int condaver_spec_parse(const char *text, struct condaver_spec *out, char **err)
 {
+    return condaver_spec_parse_as(text, 0, out, err);
+}
+
+int condaver_spec_parse_as(const char *text, int flags, struct condaver_spec *out, char **err)
+{
     memset(out, 0, sizeof *out);
     if (!text)
         return seterr(err, "no version spec given");
-    struct lexer lx = { text, text, err, 0 };
+    struct lexer lx = { text, text, err, 0, flags };
     skip_blanks(&lx);
     if (!*lx.p)
         return seterr(err, "empty version spec");
@@ -760,9 +783,9 @@ static int node_match(const struct condaver_node *n, const char *text,
                 return 1;
         return 0;
     case OP_GLOB:
-        return fnmatch(n->arg, text, FNM_NOESCAPE) == 0;
+        return condapat_glob(n->arg, text, 0);
     case OP_REGEX:
-        return regexec(&n->re, text, 0, NULL, 0) == 0;
+        return n->compiled && regexec(&n->re, text, 0, NULL, 0) == 0;
     case OP_TEXT:
         return strcmp(n->arg, text) == 0;
     default:

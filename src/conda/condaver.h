@@ -15,7 +15,8 @@
  *   "2.3.1" (exact), "==2.3.1", "2.3.*" / "2.3.1*" / "=2.3" (prefix),
  *   ">=2.1,<2.4", ">=3.12,<3.13.0a0", "1.0|2.0", "!=1.2", "!=8.3.*",
  *   "~=2.3.0" (>=2.3.0 and 2.3.*), "*" (anything), "1.*.3" (glob on the
- *   text), "^2\.3\..*$" (POSIX extended regex on the text), with ','
+ *   text: '*' is the only special character, matched without regex),
+ *   "^2\.3\..*$" (POSIX extended regex on the text, bounded: see below), with ','
  *   binding tighter than '|' and parentheses for grouping.
  *   "==2.3.*" is taken as a prefix match (what people mean by it).
  *
@@ -49,6 +50,13 @@ struct condaver_spec {
 };
 
 int condaver_spec_parse(const char *text, struct condaver_spec *out, char **err);
+
+/* The same with FLAGS: CONDAVER_UNTRUSTED for specs that come from
+ * repodata (a mirror's data, not the user): a "^...$" regex in them is
+ * never compiled and matches nothing. A trusted regex is compiled only
+ * within condapat.h's bounds (length, no counted or stacked repetition). */
+#define CONDAVER_UNTRUSTED 1
+int condaver_spec_parse_as(const char *text, int flags, struct condaver_spec *out, char **err);
 
 /* Does version satisfy spec? 1 or 0. An invalid version matches only
  * text-based specs ("*", globs, regexes). */

@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -12,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "condapat.h"
 #include "msg.h"
 
 static const char *const known_subdirs[] = {
@@ -320,8 +320,31 @@ static int parse_build_number(const char *t, struct matchspec *out, const char *
     return 0;
 }
 
+/* A "^...$" build: compiled for a trusted spec within condapat's bounds;
+ * an untrusted one (repodata) stays text and matches nothing. */
+static int build_regex(struct matchspec *out, const char *b, int flags, const char *orig,
+                       char **err)
+{
+    if (flags & MATCHSPEC_UNTRUSTED)
+        return 0;
+    char *why = NULL;
+    if (condapat_regex_check(b, &why) < 0) {
+        int r = seterr(err, "build regex of '%s': %s", orig, why);
+        free(why);
+        return r;
+    }
+    regex_t *re = xmalloc(sizeof *re);
+    if (regcomp(re, b, REG_EXTENDED | REG_NOSUB) != 0) {
+        free(re);
+        return seterr(err, "invalid build regex in '%s'", orig);
+    }
+    out->build_re = re;
+    return 0;
+}
+
 /* Fill `out` from the collected fields. */
-static int finish(struct matchspec *out, struct fields *f, const char *orig, char **err)
+static int finish(struct matchspec *out, struct fields *f, int flags, const char *orig,
+                  char **err)
 {
     if (!f->name || !*f->name)
         return seterr(err, "no package name in '%s'", orig);
@@ -339,7 +362,7 @@ static int finish(struct matchspec *out, struct fields *f, const char *orig, cha
 
     if (f->version) {
         char *verr = NULL;
-        if (condaver_spec_parse(f->version, &out->vspec, &verr) < 0) {
+        if (condaver_spec_parse_as(f->version, flags, &out->vspec, &verr) < 0) {
             int r = seterr(err, "%s (in '%s')", verr, orig);
             free(verr);
             return r;
@@ -351,12 +374,9 @@ static int finish(struct matchspec *out, struct fields *f, const char *orig, cha
         const char *b = f->build;
         size_t bl = strlen(b);
         if (b[0] == '^' && bl > 1 && b[bl - 1] == '$') {
-            regex_t *re = xmalloc(sizeof *re);
-            if (regcomp(re, b, REG_EXTENDED | REG_NOSUB) != 0) {
-                free(re);
-                return seterr(err, "invalid build regex in '%s'", orig);
-            }
-            out->build_re = re;
+            out->build_is_re = 1;
+            if (build_regex(out, b, flags, orig, err) < 0)
+                return -1;
         } else {
             for (const char *q = b; *q; q++)
                 if (isspace((unsigned char)*q) || strchr("[]?\\", *q))
@@ -371,6 +391,11 @@ static int finish(struct matchspec *out, struct fields *f, const char *orig, cha
 }
 
 int matchspec_parse(const char *s, struct matchspec *out, char **err)
+{
+    return matchspec_parse_as(s, 0, out, err);
+}
+
+int matchspec_parse_as(const char *s, int flags, struct matchspec *out, char **err)
 {
     memset(out, 0, sizeof *out);
     if (!s)
@@ -510,7 +535,7 @@ int matchspec_parse(const char *s, struct matchspec *out, char **err)
     fields_free(&br);
 
 done:
-    if (finish(out, &f, s, err) < 0)
+    if (finish(out, &f, flags, s, err) < 0)
         goto out;
     out->original = xstrdup(s);
     rc = 0;
@@ -527,7 +552,7 @@ static int name_match(const char *pattern, const char *name)
     if (strcmp(pattern, "*") == 0)
         return 1;
     if (strchr(pattern, '*'))
-        return fnmatch(pattern, name, FNM_NOESCAPE | FNM_CASEFOLD) == 0;
+        return condapat_glob(pattern, name, 1);
     return strcasecmp(pattern, name) == 0;
 }
 
@@ -543,11 +568,11 @@ int matchspec_match(const struct matchspec *ms, const char *name, const char *ve
     if (ms->build) {
         if (!build)
             return 0;
-        if (ms->build_re) {
-            if (regexec(ms->build_re, build, 0, NULL, 0) != 0)
+        if (ms->build_is_re) {
+            if (!ms->build_re || regexec(ms->build_re, build, 0, NULL, 0) != 0)
                 return 0;
         } else if (strchr(ms->build, '*')) {
-            if (fnmatch(ms->build, build, FNM_NOESCAPE) != 0)
+            if (!condapat_glob(ms->build, build, 0))
                 return 0;
         } else if (strcmp(ms->build, build) != 0) {
             return 0;

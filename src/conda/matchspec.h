@@ -14,7 +14,8 @@
  *   pytorch 2.3.1 py3.12_cuda12.1_cudnn8_0   (space form, as in depends)
  *   pytorch-cuda 12.1.*   python >=3.12,<3.13.0a0   blas * mkl
  *   .../pytorch/win-64/pytorch-2.3.1-py3.12_cpu_0.tar.bz2 (a package file)
- * Builds may be globs ("*cuda*", "py3.12*") or "^regex$". Bracket values
+ * Builds may be globs ("*cuda*", "py3.12*": '*' only, matched in linear
+ * time, as conda does) or "^regex$" (bounded: see matchspec_parse). Bracket values
  * override the same field given outside the brackets, as in conda. Keys
  * conda knows but torchshim does not use (md5, sha256, fn, url, license,
  * license_family, features, track_features) are accepted and ignored.
@@ -45,10 +46,19 @@ struct matchspec {
     enum matchspec_bn_op bn_op;  /* build_number constraint */
     long bn_value;
     int fuzzy;                   /* version came from "name=ver" (prefix match) */
-    void *build_re;              /* private: compiled ^regex$ build */
+    int build_is_re;             /* build is a "^regex$" */
+    void *build_re;              /* private: compiled ^regex$ build (trusted only) */
 };
 
+/* A spec the user typed: a "^...$" build or version is compiled as a POSIX
+ * extended regex within condapat.h's bounds (else an error). */
 int matchspec_parse(const char *s, struct matchspec *out, char **err);
+
+/* FLAGS: MATCHSPEC_UNTRUSTED for specs from repodata (`depends`,
+ * `constrains`): no regex is ever compiled; a "^...$" build or version in
+ * them matches nothing. Globs ('*') are matched without regex either way. */
+#define MATCHSPEC_UNTRUSTED CONDAVER_UNTRUSTED
+int matchspec_parse_as(const char *s, int flags, struct matchspec *out, char **err);
 
 /* Does a package (name, version, build, build_number) satisfy ms?
  * Channel and subdir are not checked here (they are the caller's). */

