@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stddef.h>
@@ -403,7 +404,10 @@ void rd_finish(struct repodata_index *idx, const struct rd_skips *sk)
  * blocks for the real linux-64 repodata, most of them far smaller than
  * malloc's minimum chunk. Parsing into a bump arena packs them, and a tree
  * is dropped in one go instead of node by node. cJSON's hooks are
- * process-wide: they are set only for the parse.
+ * process-wide and parses run on several threads at once (fetch checks on
+ * libuv's pool), so the hooks are installed once and send an allocation to
+ * the arena of the calling thread's parse (tree_now, thread-local), or to
+ * malloc when that thread is not parsing a tree here.
  * ------------------------------------------------------------------- */
 
 struct rd_tree_chunk {
@@ -411,11 +415,13 @@ struct rd_tree_chunk {
     size_t used, cap;
     _Alignas(max_align_t) char data[];
 };
-static struct rd_tree *tree_now;
+static _Thread_local struct rd_tree *tree_now;
 
 static void *tree_alloc(size_t n)
 {
     struct rd_tree *t = tree_now;
+    if (!t)
+        return malloc(n);
     n = (n + _Alignof(max_align_t) - 1) & ~(size_t)(_Alignof(max_align_t) - 1);
     struct rd_tree_chunk *c = t->chunks;
     if (!c || c->cap - c->used < n) {
@@ -436,16 +442,22 @@ static void *tree_alloc(size_t n)
 
 static void tree_free(void *p)
 {
-    (void)p;  /* the arena goes at once */
+    if (!tree_now)
+        free(p);  /* else: the arena goes at once */
+}
+
+static void hooks_install(void)
+{
+    cJSON_Hooks hooks = { tree_alloc, tree_free };
+    cJSON_InitHooks(&hooks);
 }
 
 cJSON *rd_tree_parse(struct rd_tree *t, const char *text, size_t len, const char **end)
 {
-    cJSON_Hooks hooks = { tree_alloc, tree_free };
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, hooks_install);
     tree_now = t;
-    cJSON_InitHooks(&hooks);
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, end, 0);
-    cJSON_InitHooks(NULL);
     tree_now = NULL;
     return root;
 }

@@ -4,17 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "condaindex.h"
 #include "condacmd.h"
-#include "fetch.h"
 #include "fetchcfg.h"
 #include "matchspec.h"
 #include "msg.h"
 #include "pyinfo.h"
-#include "repodata.h"
 #include "rewrite_conda.h"
 #include "urlmap.h"
 
@@ -124,163 +121,138 @@ static void index_names(const struct conda_job *job, struct strv *names)
     free(dup);
     strv_push(names, "cudatoolkit");
     for (size_t i = 0; i < job->nspecs; i++)
-        strv_push(names, job->specs[i].ms.name);
+        if (!strchr(job->specs[i].ms.name, '*'))
+            strv_push(names, job->specs[i].ms.name);
 }
 
-/* Index of a fetched repodata body: from the compact cache when it was made
- * from this very body, else parsed (and stored compactly for next time). */
-static int index_of(struct fetch_job *fj, const struct strv *names, struct repodata_index *out,
-                    double *parse_s, char **err)
+/* Where the pytorch channel's index may come from: the user's own mirror
+ * URL, else our mirrors that carry the channel (raced); owners[i] is the
+ * site of roots[i] (NULL for the user's URL). */
+struct sources {
+    struct strv roots;
+    const struct site *owners[16];
+    int official;                    /* the command named the official channel */
+};
+
+static void our_mirrors(const struct config *cfg, struct sources *src)
 {
-    char sum[CACHE_SUM_HEX + 1], *key, *blob = NULL;
-    size_t bloblen = 0;
-    const char *dir = cache_dir_default();
-    cache_checksum(fj->body, fj->len, sum);
-    char *joined = xstrdup("");
-    for (size_t i = 0; i < names->n; i++) {
-        char *j = xasprintf("%s %s", joined, names->v[i]);
-        free(joined);
-        joined = j;
-    }
-    char nsum[CACHE_SUM_HEX + 1];
-    cache_checksum(joined, strlen(joined), nsum);
-    free(joined);
-    key = xasprintf("repodata-index %s %s", fj->url_used ? fj->url_used : fj->name, nsum);
-    double t0 = timing_now();
-    int r;
-    if (dir && cache_get_blob(dir, key, sum, &blob, &bloblen) == 0 &&
-        repodata_index_deserialize(blob, bloblen, out) == 0) {
-        r = 0;
+    const struct site *sites[15];
+    size_t n = config_sites_for(cfg, ROLE_CONDA, sites, 15);
+    for (size_t i = 0; i < n; i++)
+        if (site_serves_channel(sites[i], "pytorch") && !site_is_official(sites[i])) {
+            src->owners[src->roots.n] = sites[i];
+            strv_pushf(&src->roots, "%s/pytorch", sites[i]->url[ROLE_CONDA]);
+        }
+}
+
+/* Fetch the index from SRC; on success the site that answered is the one
+ * the rewrite uses. */
+static int fetch_index(struct conda_job *job, const struct sources *src, const char *subdir,
+                       const struct strv *names, struct repodata_index *idx, double *fetch_s,
+                       double *parse_s)
+{
+    struct fetch_opts o;
+    int allow_http = 0;
+    for (size_t i = 0; i < src->roots.n; i++)
+        allow_http |= !strncmp(src->roots.v[i], "http:", 5);
+    fetch_opts_from_config(&o, job->cfg, allow_http);
+    struct condaindex_request rq = {
+        "pytorch", (const char *const *)src->roots.v, src->roots.n, subdir,
+        (const char *const *)names->v, "pytorch", 0, &o,
+    };
+    struct condaindex_result res;
+    int r = condaindex_fetch(&rq, &res);
+    *fetch_s += res.fetch_s;
+    *parse_s += res.parse_s;
+    if (r == 0) {
+        *idx = res.idx;
+        memset(&res.idx, 0, sizeof res.idx);
+        if (src->owners[res.root])
+            job->conda_site = src->owners[res.root];
     } else {
-        r = repodata_parse(fj->body, fj->len, (const char *const *)names->v, out, err);
-        char *buf = NULL;
-        size_t len = 0;
-        if (r == 0 && dir && repodata_index_serialize(out, &buf, &len) == 0)
-            cache_put_blob(dir, key, sum, buf, len);
-        free(buf);
+        strv_pushf(&job->warnings, "pytorch channel: %s", res.error);
     }
-    *parse_s += timing_now() - t0;
-    free(blob);
-    free(key);
+    condaindex_result_free(&res);
     return r;
 }
 
-enum resolve_status resolve_conda(struct conda_job *job, const struct conda_target *t)
+/* Our mirrors, then the official channel (when the command named it). */
+static enum resolve_status get_index(struct conda_job *job, const char *root,
+                                     const char *subdir, struct repodata_index *idx)
 {
-    const struct config *cfg = job->cfg;
-    char *root = NULL, *url_subdir = NULL;
-    int official = 0;
-    if (!pytorch_channel(job, &root, &url_subdir, &official)) {
-        strv_push(&job->notes, "no pytorch channel in the command: build strings left to conda");
-        return RESOLVE_OK;
+    struct sources src = { STRV_INIT, { NULL }, root == NULL };
+    struct strv names = STRV_INIT;
+    double fetch_s = 0, parse_s = 0;
+    index_names(job, &names);
+    if (root)
+        strv_push(&src.roots, root);
+    else
+        our_mirrors(job->cfg, &src);
+    int r = src.roots.n ? fetch_index(job, &src, subdir, &names, idx, &fetch_s, &parse_s) : -1;
+    const struct site *off = config_site(job->cfg, "official");
+    if (r && src.official && off && off->url[ROLE_CONDA]) {
+        strv_push(&job->warnings, "trying the official pytorch channel");
+        strv_clear(&src.roots);
+        strv_pushf(&src.roots, "%s/pytorch", off->url[ROLE_CONDA]);
+        src.owners[0] = off;
+        r = fetch_index(job, &src, subdir, &names, idx, &fetch_s, &parse_s);
     }
-    const char *subdir = t->subdir ? t->subdir : job->subdir ? job->subdir
-                         : url_subdir               ? url_subdir
-                                                    : pyinfo_conda_subdir();
-    char *python = t->python ? xstrdup(t->python) : target_python(job);
-
-    /* candidate channel roots: the user's mirror URL, or our mirrors raced,
-     * then the official channel */
-    struct strv roots = STRV_INIT;
-    const struct site *owners[16];
-    size_t nroots = 0;
-    if (!official) {
-        strv_push(&roots, root);
-        owners[nroots++] = NULL;
-    } else {
-        const struct site *sites[15];
-        size_t n = config_sites_for(cfg, ROLE_CONDA, sites, 15);
-        for (size_t i = 0; i < n; i++)
-            if (site_serves_channel(sites[i], "pytorch") && !site_is_official(sites[i])) {
-                strv_pushf(&roots, "%s/pytorch", sites[i]->url[ROLE_CONDA]);
-                owners[nroots++] = sites[i];
-            }
-    }
-    const struct site *off = config_site(cfg, "official");
-
-    enum resolve_status st = RESOLVE_NO_MIRROR;
-    struct repodata_index idx = { 0 };
-    double fetch_s = 0, parse_s = 0, decompress_s = 0;
-    for (int round = 0; round < 2 && st == RESOLVE_NO_MIRROR; round++) {
-        struct strv urls[2] = { STRV_INIT, STRV_INIT };
-        const struct site *const *own = owners;
-        size_t nown = nroots;
-        const struct site *offs[1] = { off };
-        if (round == 1) {
-            /* the official channel, when ours all failed */
-            if (!official || !off || !off->url[ROLE_CONDA])
-                break;
-            strv_push(&job->warnings, "trying the official pytorch channel");
-            strv_clear(&roots);
-            strv_pushf(&roots, "%s/pytorch", off->url[ROLE_CONDA]);
-            own = offs;
-            nown = 1;
-        }
-        if (!roots.n)
-            continue;
-        for (size_t i = 0; i < roots.n; i++) {
-            strv_pushf(&urls[0], "%s/%s/repodata.json", roots.v[i], subdir);
-            strv_pushf(&urls[1], "%s/noarch/repodata.json", roots.v[i]);
-        }
-        char name0[96], name1[96];
-        snprintf(name0, sizeof name0, "pytorch/%s repodata", subdir);
-        snprintf(name1, sizeof name1, "pytorch/noarch repodata");
-        struct fetch_job fj[2] = {
-            { .name = name0, .urls = (const char *const *)urls[0].v, .nurls = urls[0].n,
-              .kind = FETCH_REPODATA, .race = 1 },
-            { .name = name1, .urls = (const char *const *)urls[1].v, .nurls = urls[1].n,
-              .kind = FETCH_REPODATA, .race = 1 },
-        };
-        int allow_http = 0;
-        for (size_t i = 0; i < roots.n; i++)
-            allow_http |= !strncmp(roots.v[i], "http:", 5);
-        struct fetch_opts o;
-        fetch_opts_from_config(&o, cfg, allow_http);
-        double t0 = timing_now();
-        fetch_run(fj, 2, &o);
-        fetch_s += timing_now() - t0;
-        /* the two decompress on worker threads, overlapping the transfers */
-        decompress_s += fj[0].decompress_seconds + fj[1].decompress_seconds;
-        if (!fj[0].body) {
-            strv_pushf(&job->warnings, "pytorch channel: %s", fj[0].error ? fj[0].error : "no answer");
-        } else {
-            /* which mirror answered: the rewrite uses it */
-            for (size_t i = 0; i < nown; i++)
-                if (fj[0].url_used && !strncmp(fj[0].url_used, roots.v[i], strlen(roots.v[i])))
-                    if (own[i])
-                        job->conda_site = own[i];
-            char *err = NULL;
-            struct repodata_index noarch = { 0 };
-            struct strv names = STRV_INIT;
-            index_names(job, &names);
-            if (index_of(&fj[0], &names, &idx, &parse_s, &err)) {
-                strv_pushf(&job->warnings, "pytorch/%s repodata: %s", subdir, err);
-                free(err);
-            } else {
-                if (fj[1].body && index_of(&fj[1], &names, &noarch, &parse_s, &err) == 0)
-                    repodata_index_merge(&idx, &noarch);
-                else
-                    free(err);
-                repodata_index_free(&noarch);
-                st = RESOLVE_OK;
-            }
-            strv_clear(&names);
-        }
-        fetch_job_clear(&fj[0]);
-        fetch_job_clear(&fj[1]);
-        strv_clear(&urls[0]);
-        strv_clear(&urls[1]);
-    }
-    strv_clear(&roots);
     timing_note("fetch", fetch_s);
-    timing_note("decompress", decompress_s);
     timing_note("parse", parse_s);
-    if (st != RESOLVE_OK) {
+    strv_clear(&src.roots);
+    strv_clear(&names);
+    if (r)
         strv_push(&job->warnings, "no conda mirror answered for the pytorch channel");
-        goto out;
-    }
+    return r ? RESOLVE_NO_MIRROR : RESOLVE_OK;
+}
 
-    /* select */
+/* Does the command name the variant itself? */
+static int user_variant(const struct conda_job *job)
+{
+    int v = 0;
+    for (size_t i = 0; i < job->nspecs; i++) {
+        const char *n = job->specs[i].ms.name;
+        v |= !strcmp(n, "pytorch-cuda") || !strcmp(n, "cpuonly") || !strcmp(n, "cudatoolkit") ||
+             !strcmp(n, "pytorch-mutex") || (!strcmp(n, "pytorch") && job->specs[i].ms.build);
+    }
+    return v;
+}
+
+/* Put the selection's answer into the job: the user's specs in order, then
+ * what was added. */
+static void apply_answer(struct conda_job *job, const struct condaselect_result *res)
+{
+    size_t nuser = res->specs.n - res->n_added;
+    for (size_t i = 0; i < nuser && i < job->nspecs; i++) {
+        struct conda_spec *sp = &job->specs[i];
+        if (!strcmp(res->specs.v[i], sp->text))
+            continue;
+        strv_pushf(&job->notes, "%s -> %s", sp->text, res->specs.v[i]);
+        if (sp->item) {
+            free(sp->replacement);
+            sp->replacement = xstrdup(res->specs.v[i]);
+        } else {
+            conda_job_add_spec(job, res->specs.v[i]);  /* from --file: conda merges */
+        }
+    }
+    for (size_t i = nuser; i < res->specs.n; i++) {
+        strv_pushf(&job->notes, "added %s", res->specs.v[i]);
+        conda_job_add_spec(job, res->specs.v[i]);
+    }
+    /* pytorch-cuda's dependencies come from the nvidia channel */
+    if (res->variant && !strncmp(res->variant, "cuda", 4)) {
+        int has_pc = 0;
+        for (size_t i = 0; i < res->specs.n; i++)
+            has_pc |= !strncmp(res->specs.v[i], "pytorch-cuda", 12);
+        if (has_pc)
+            conda_job_add_channel(job, "nvidia");
+    }
+}
+
+static enum resolve_status select_pins(struct conda_job *job, const struct conda_target *t,
+                                       const struct repodata_index *idx, const char *subdir,
+                                       const char *python)
+{
     struct condaselect_request req = { 0 };
     const struct matchspec **specs = xcalloc(job->nspecs ? job->nspecs : 1, sizeof *specs);
     for (size_t i = 0; i < job->nspecs; i++)
@@ -290,14 +262,7 @@ enum resolve_status resolve_conda(struct conda_job *job, const struct conda_targ
     req.subdir = subdir;
     req.python = python;
     req.variant = t->variant;
-    int user_variant = 0;
-    for (size_t i = 0; i < job->nspecs; i++) {
-        const char *n = job->specs[i].ms.name;
-        user_variant |= !strcmp(n, "pytorch-cuda") || !strcmp(n, "cpuonly") ||
-                        !strcmp(n, "cudatoolkit") || !strcmp(n, "pytorch-mutex") ||
-                        (!strcmp(n, "pytorch") && job->specs[i].ms.build);
-    }
-    if (!user_variant && req.variant.kind == CONDASELECT_UNKNOWN) {
+    if (!user_variant(job) && req.variant.kind == CONDASELECT_UNKNOWN) {
         req.variant.kind = CONDASELECT_CPU;
         strv_push(&job->warnings, "no variant given (pytorch-cuda=X.Y or cpuonly): choosing the "
                   "CPU build; add pytorch-cuda=12.1 (or run `torchshim install`) for a GPU build");
@@ -308,42 +273,34 @@ enum resolve_status resolve_conda(struct conda_job *job, const struct conda_targ
     struct condaselect_result res = { 0 };
     char *err = NULL;
     double t1 = timing_now();
-    int r = condaselect_run(&idx, &req, &res, &err);
+    int r = condaselect_run(idx, &req, &res, &err);
     timing_note("select", timing_now() - t1);
     free(specs);
     if (r) {
         job->error = err;
-        st = RESOLVE_NONE_FITS;
-        goto out;
+        return RESOLVE_NONE_FITS;
     }
-    /* map the answer back: the user's specs in order, then what was added */
-    size_t nuser = res.specs.n - res.n_added;
-    for (size_t i = 0; i < nuser && i < job->nspecs; i++) {
-        struct conda_spec *sp = &job->specs[i];
-        if (!strcmp(res.specs.v[i], sp->text))
-            continue;
-        strv_pushf(&job->notes, "%s -> %s", sp->text, res.specs.v[i]);
-        if (sp->item) {
-            free(sp->replacement);
-            sp->replacement = xstrdup(res.specs.v[i]);
-        } else {
-            conda_job_add_spec(job, res.specs.v[i]);  /* from --file: conda merges */
-        }
-    }
-    for (size_t i = nuser; i < res.specs.n; i++) {
-        strv_pushf(&job->notes, "added %s", res.specs.v[i]);
-        conda_job_add_spec(job, res.specs.v[i]);
-    }
-    /* pytorch-cuda's dependencies come from the nvidia channel */
-    if (res.variant && !strncmp(res.variant, "cuda", 4)) {
-        int has_pc = 0;
-        for (size_t i = 0; i < res.specs.n; i++)
-            has_pc |= !strncmp(res.specs.v[i], "pytorch-cuda", 12);
-        if (has_pc)
-            conda_job_add_channel(job, "nvidia");
-    }
+    apply_answer(job, &res);
     condaselect_result_free(&res);
-out:
+    return RESOLVE_OK;
+}
+
+enum resolve_status resolve_conda(struct conda_job *job, const struct conda_target *t)
+{
+    char *root = NULL, *url_subdir = NULL;
+    int official = 0;
+    if (!pytorch_channel(job, &root, &url_subdir, &official)) {
+        strv_push(&job->notes, "no pytorch channel in the command: build strings left to conda");
+        return RESOLVE_OK;
+    }
+    const char *subdir = t->subdir ? t->subdir : job->subdir ? job->subdir
+                         : url_subdir               ? url_subdir
+                                                    : pyinfo_conda_subdir();
+    char *python = t->python ? xstrdup(t->python) : target_python(job);
+    struct repodata_index idx = { 0 };
+    enum resolve_status st = get_index(job, official ? NULL : root, subdir, &idx);
+    if (st == RESOLVE_OK)
+        st = select_pins(job, t, &idx, subdir, python);
     repodata_index_free(&idx);
     free(python);
     free(root);

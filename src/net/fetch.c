@@ -53,7 +53,8 @@ struct run;
 struct job_state;
 
 struct mirror {
-    const char *url;           /* jobs[].urls[i]: the cache key */
+    const char *url;           /* jobs[].urls[i] */
+    char *key;                 /* the cache key: url, or "url#cache_tag" */
     char *site;                /* memo key (repodata), else NULL */
     int order[NVARIANTS];      /* variants to ask, best guess first */
     int norder, next;
@@ -85,8 +86,10 @@ struct attempt {
     size_t outlen;
     char *werr;
     int rejected;                  /* the check refused the body: the mirror's fault */
+    int lost;                      /* good, but another body claimed the job first */
     void *product;                 /* the check's */
     double decompress_s;           /* measured on the worker thread */
+    double check_s;
 };
 
 struct job_state {
@@ -98,6 +101,7 @@ struct job_state {
     struct attempt *active;        /* transfers in the multi */
     int done;
     atomic_int settled;            /* done, as the worker threads see it */
+    atomic_int claimed;            /* a checked body won: only it is cached */
     char *errors;                  /* "url: reason; url: reason" */
     uint64_t t0;
 };
@@ -484,6 +488,23 @@ static void job_settle(struct job_state *js)
         uv_timer_stop(&run->progress_timer);
 }
 
+/* The product of a cached entry, for jobs that keep products: 0, or -1
+ * (the entry is unusable: dropped from the cache). */
+static int cached_product(struct job_state *js, struct mirror *m)
+{
+    struct fetch_job *job = js->job;
+    if (!job->product_load)
+        return 0;
+    if (m->cached.body && job->product_load(m->cached.body, m->cached.len, &job->product) == 0)
+        return 0;
+    verbosef("%s: the cached entry of %s does not load: dropped", job_name(job), m->url);
+    if (js->run->cache_dir)
+        cache_remove(js->run->cache_dir, m->key);
+    cache_entry_clear(&m->cached);
+    m->have_cached = 0;
+    return -1;
+}
+
 /* Hand a cached body to the job. */
 static void job_use_cached(struct job_state *js, struct mirror *m)
 {
@@ -516,7 +537,7 @@ static void job_fail(struct job_state *js)
     struct fetch_job *job = js->job;
     for (size_t i = 0; i < js->nm; i++) {
         struct mirror *m = &js->m[i];
-        if (m->have_cached && m->cached.body) {
+        if (m->have_cached && m->cached.body && cached_product(js, m) == 0) {
             char age[32];
             age_text(age, sizeof age, (long long)time(NULL) - m->cached.fetched);
             /* The errors name each URL; a job without a name needs no more. */
@@ -545,6 +566,7 @@ static void job_succeed(struct job_state *js, struct attempt *a)
     job->body = a->out;
     job->len = a->outlen;
     job->decompress_seconds = a->decompress_s;
+    job->check_seconds = a->check_s;
     job->product = a->product;
     a->out = NULL;
     a->product = NULL;
@@ -709,12 +731,36 @@ static int looks_plain(const char *p, size_t n)
     return 1;
 }
 
+/* The first good body of a job claims it (worker threads race for it):
+ * only the claimer is cached and handed out. 0 if another body was first. */
+static int claim(struct attempt *a)
+{
+    int expect = 0;
+    if (!atomic_load(&a->js->settled) &&
+        atomic_compare_exchange_strong(&a->js->claimed, &expect, 1))
+        return 1;
+    a->lost = 1;
+    free(a->out);                        /* a losing body is not kept */
+    a->out = NULL;
+    a->outlen = 0;
+    return 0;
+}
+
 /* A 304: the same body, a new time (and maybe new validators). The loop
  * thread leaves m->cached alone while the mirror is busy. */
 static void work_revalidated(struct attempt *a, struct mirror *m)
 {
+    const struct fetch_job *job = a->js->job;
     struct cache_entry *e = &m->cached;
     char *err = NULL;
+    if (job->product_load && job->product_load(e->body, e->len, &a->product) < 0) {
+        a->werr = xstrdup("the cached entry this 304 confirms does not load: dropped");
+        if (a->cache_dir)
+            cache_remove(a->cache_dir, m->key);
+        return;
+    }
+    if (!claim(a))
+        return;
     e->fetched = (long long)time(NULL);
     if (a->etag && *a->etag) {
         free(e->etag);
@@ -737,7 +783,8 @@ static void work_revalidated(struct attempt *a, struct mirror *m)
 static int work_decode(struct attempt *a)
 {
     char *err = NULL;
-    int filter = a->variant == VARIANT_RAW ? DECOMPRESS_NONE : variants[a->variant].filter;
+    int filter = a->variant == VARIANT_RAW || a->js->job->encoded ? DECOMPRESS_NONE
+                                                                  : variants[a->variant].filter;
     if (filter == DECOMPRESS_NONE || (filter == DECOMPRESS_AUTO && looks_plain(a->body, a->len))) {
         if (!a->body)
             a->body = xstrdup("");
@@ -761,34 +808,66 @@ static int work_decode(struct attempt *a)
     return r;
 }
 
+/* The job's check; -1 (the mirror's fault) when it refuses the body. */
+static int work_check(struct attempt *a)
+{
+    const struct fetch_job *job = a->js->job;
+    char *err = NULL;
+    if (!job->check)
+        return 0;
+    uint64_t t0 = uv_hrtime();
+    int r = job->check(a->out, a->outlen, a->url, job->check_ctx, &a->product, &err);
+    a->check_s = (double)(uv_hrtime() - t0) / 1e9;
+    if (r == 0)
+        return 0;
+    a->werr = xasprintf("unusable answer: %s", err ? err : "rejected");
+    free(err);
+    a->rejected = 1;
+    free(a->out);                        /* a bad body is not kept */
+    a->out = NULL;
+    return -1;
+}
+
+/* product_save: the compact form replaces the body (NUL-terminated too). */
+static int work_keep_product(struct attempt *a)
+{
+    const struct fetch_job *job = a->js->job;
+    char *blob = NULL;
+    size_t len = 0;
+    if (!job->product_save || !a->product)
+        return 0;
+    if (job->product_save(a->product, &blob, &len) < 0) {
+        a->werr = xstrdup("cannot keep the checked answer");
+        return -1;
+    }
+    blob = xrealloc(blob, len + 1);
+    blob[len] = '\0';
+    free(a->out);
+    a->out = blob;
+    a->outlen = len;
+    return 0;
+}
+
 static void work_cb(uv_work_t *w)
 {
     struct attempt *a = w->data;
     struct mirror *m = &a->js->m[a->mirror];
-    const struct fetch_job *job = a->js->job;
     char *err = NULL;
 
     if (a->is304) {
         work_revalidated(a, m);
         return;
     }
-    if (work_decode(a) < 0)
+    if (work_decode(a) < 0 || work_check(a) < 0 || work_keep_product(a) < 0 || !claim(a))
         return;
-    if (job->check && job->check(a->out, a->outlen, a->url, job->check_ctx, &a->product, &err)) {
-        a->werr = xasprintf("unusable answer: %s", err ? err : "rejected");
-        free(err);
-        a->rejected = 1;
-        return;
-    }
-    /* only the winner's body is kept: a race's losers are not */
-    if (a->cache_dir && !atomic_load(&a->js->settled)) {
+    if (a->cache_dir) {
         struct cache_entry e = {
-            .url = (char *)m->url, .source = a->url,
+            .url = m->key, .source = a->url,
             .etag = a->etag, .last_modified = a->last_modified,
             .fetched = (long long)time(NULL), .body = a->out, .len = a->outlen,
         };
         if (cache_store(a->cache_dir, &e, &err) < 0) {
-            verbosef("cannot cache %s: %s", m->url, err);
+            verbosef("cannot cache %s: %s", m->key, err);
             free(err);
         }
     }
@@ -802,7 +881,7 @@ static void after_work_cb(uv_work_t *w, int status)
 
     run->workers--;
     js->m[a->mirror].busy = 0;
-    if (js->done) {                      /* another mirror won meanwhile */
+    if (js->done || a->lost) {           /* another mirror won (or is winning) */
         attempt_free(a);
         return;
     }
@@ -905,11 +984,13 @@ static void job_prepare(struct run *run, struct job_state *js, struct fetch_job 
     for (size_t i = 0; i < js->nm; i++) {
         struct mirror *m = &js->m[i];
         m->url = job->urls[i];
+        m->key = job->cache_tag ? xasprintf("%s#%s", m->url, job->cache_tag) : xstrdup(m->url);
         if (job->kind == FETCH_REPODATA && is_repodata_url(m->url))
             m->site = site_of(m->url);
-        if (run->cache_dir && cache_lookup(run->cache_dir, m->url, &m->cached) == 0)
+        if (run->cache_dir && cache_lookup(run->cache_dir, m->key, &m->cached) == 0)
             m->have_cached = 1;
-        if (m->have_cached && (run->offline || cache_is_fresh(&m->cached, run->ttl, now))) {
+        if (m->have_cached && (run->offline || cache_is_fresh(&m->cached, run->ttl, now)) &&
+            cached_product(js, m) == 0) {
             verbosef("%s: %s from the cache (%lld s old)", job_name(job), m->url,
                      now - m->cached.fetched);
             job_use_cached(js, m);
@@ -932,6 +1013,7 @@ static void run_free(struct run *run)
         struct job_state *js = &run->js[i];
         for (size_t k = 0; k < js->nm; k++) {
             free(js->m[k].site);
+            free(js->m[k].key);
             cache_entry_clear(&js->m[k].cached);
         }
         free(js->m);
@@ -1057,4 +1139,6 @@ void fetch_job_clear(struct fetch_job *job)
     job->http_status = 0;
     job->error = NULL;
     job->seconds = 0;
+    job->decompress_seconds = 0;
+    job->check_seconds = 0;
 }

@@ -28,7 +28,9 @@
  * FETCH_RAW: urls[i] is fetched as is (Content-Encoding is decoded).
  *
  * Cache (cache.h), keyed by urls[i]: only bodies that passed the job's check
- * are stored, and only the winner's in a race; an entry younger than ttl_secs is used
+ * are stored, and only the winner's in a race (the first body of the job
+ * to pass its check claims the job before anything is written; a body
+ * that loses is freed without being stored); an entry younger than ttl_secs is used
  * without any network; an older one is revalidated (If-None-Match,
  * If-Modified-Since) and a 304 reuses its body. If every mirror fails and a
  * stale entry exists, the stale body is used (with a warning). offline = 1
@@ -85,6 +87,22 @@ struct fetch_job {        /* one logical resource */
                  char **why);
     void *check_ctx;
     void (*product_free)(void *product);
+    /* Optional, for large indexes read by the check itself:
+     * encoded = 1: the check gets the body as it came off the wire (e.g.
+     *   zstd: its reader decompresses it as a stream); nothing is
+     *   decompressed here and FETCH_MAX_BODY does not apply (the check
+     *   bounds what it reads; FETCH_MAX_DOWNLOAD still does).
+     * product_save: the cache keeps product_save(product) (a compact form)
+     *   instead of the body, and the job's body is that form; a cached
+     *   entry is handed back through product_load (the job's product is
+     *   then set too), and one that does not load is dropped and fetched
+     *   again. Both run on the loop thread or a worker: thread-safe.
+     * cache_tag: the cache key is "urls[i]#cache_tag" (products of
+     *   different checks of one URL are kept apart). */
+    int encoded;
+    int (*product_save)(const void *product, char **blob, size_t *len);
+    int (*product_load)(const char *blob, size_t len, void **product);
+    const char *cache_tag;
     /* results, owned by the job (fetch_job_clear frees them) */
     char *body;                       /* NUL-terminated; NULL if the job failed */
     size_t len;
@@ -99,6 +117,7 @@ struct fetch_job {        /* one logical resource */
     char *error;                      /* why the job failed: every mirror's reason */
     double seconds;                   /* wall time until the job was settled */
     double decompress_seconds;        /* of that, spent decompressing (thread pool) */
+    double check_seconds;             /* of that, spent in the winner's check */
 };
 
 /* Run every job; results are written into jobs[] (earlier results are

@@ -1,0 +1,232 @@
+/* condaindex.c — see condaindex.h. */
+#include "condaindex.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "condaindex_int.h"
+#include "msg.h"
+#include "strv.h"
+
+/* ---- the check and the product, run on fetch's threads ---------------- */
+
+struct check_ctx {
+    const char *subdir;              /* what info.subdir must say (when it says) */
+    const char *const *names;
+    const char *required;            /* NULL: any well-formed index */
+};
+
+void ci_index_free(void *p)
+{
+    repodata_index_free(p);
+    free(p);
+}
+
+int ci_index_save(const void *p, char **blob, size_t *len)
+{
+    return repodata_index_serialize(p, blob, len) == 0 ? 0 : -1;
+}
+
+int ci_index_load(const char *blob, size_t len, void **out)
+{
+    struct repodata_index *idx = xmalloc(sizeof *idx);
+    if (repodata_index_deserialize(blob, len, idx) != 0) {
+        free(idx);
+        return -1;
+    }
+    *out = idx;
+    return 0;
+}
+
+int ci_has_records(const struct repodata_index *idx, const char *name, const char *subdir)
+{
+    for (size_t i = 0; i < idx->n; i++)
+        if (!strcmp(idx->recs[i].name, name) &&
+            (!idx->recs[i].subdir || !strcmp(idx->recs[i].subdir, subdir)))
+            return 1;
+    return 0;
+}
+
+/* Is this body the channel's index for the subdir? The filtered index is
+ * the product. */
+static int index_check(const char *body, size_t len, const char *url, void *vctx,
+                       void **product, char **why)
+{
+    const struct check_ctx *c = vctx;
+    struct repodata_scan_opts o = { 0, 0, CONDAINDEX_MAX_BYTES };
+    struct repodata_index *idx = xmalloc(sizeof *idx);
+    char *err = NULL;
+    (void)url;
+    if (repodata_scan_buffer(body, len, c->names, &o, idx, &err) != 0) {
+        seterr(why, "%s", err ? err : "not a repodata document");
+        free(err);
+        free(idx);
+        return -1;
+    }
+    if (idx->subdir && strcmp(idx->subdir, c->subdir)) {
+        seterr(why, "the index is for %s, not %s", idx->subdir, c->subdir);
+    } else if (c->required && !ci_has_records(idx, c->required, c->subdir)) {
+        seterr(why, "no %s packages for %s in this index (%zu records kept)", c->required,
+               c->subdir, idx->n);
+    } else {
+        *product = idx;
+        return 0;
+    }
+    ci_index_free(idx);
+    return -1;
+}
+
+/* ---- the full index ---------------------------------------------------- */
+
+/* "index <checksum of the wanted names>": the cache keeps one filtered
+ * index per set of names. */
+static char *names_tag(const char *const *names)
+{
+    struct strv sv = STRV_INIT;
+    for (const char *const *n = names; n && *n; n++)
+        strv_push(&sv, *n);
+    char *joined = strv_join(&sv, " ");
+    char sum[CACHE_SUM_HEX + 1];
+    cache_checksum(joined, strlen(joined), sum);
+    free(joined);
+    strv_clear(&sv);
+    return xasprintf("index-%s", sum);
+}
+
+/* Which root the answer came from: the longest root prefixing its URL. */
+size_t ci_root_of(const struct condaindex_request *rq, const char *url)
+{
+    size_t best = 0, bestlen = 0;
+    for (size_t i = 0; url && i < rq->nroots; i++) {
+        size_t l = strlen(rq->roots[i]);
+        if (l > bestlen && !strncmp(url, rq->roots[i], l) && url[l] == '/') {
+            best = i;
+            bestlen = l;
+        }
+    }
+    return best;
+}
+
+int ci_take_product(struct fetch_job *j, struct repodata_index *dst)
+{
+    memset(dst, 0, sizeof *dst);
+    if (!j->product)
+        return -1;
+    *dst = *(struct repodata_index *)j->product;
+    free(j->product);
+    j->product = NULL;
+    return 0;
+}
+
+struct full_job {
+    struct strv urls;
+    char name[160];
+    struct check_ctx c;
+};
+
+static void job_setup(struct fetch_job *j, struct full_job *f, const char *tag)
+{
+    memset(j, 0, sizeof *j);
+    j->name = f->name;
+    j->urls = (const char *const *)f->urls.v;
+    j->nurls = f->urls.n;
+    j->kind = FETCH_REPODATA;
+    j->race = 1;
+    j->check = index_check;
+    j->check_ctx = &f->c;
+    j->product_free = ci_index_free;
+    j->encoded = 1;
+    j->product_save = ci_index_save;
+    j->product_load = ci_index_load;
+    j->cache_tag = tag;
+}
+
+/* The parts not had yet, from each root's repodata.json (all at once). */
+static void fetch_full(const struct condaindex_request *rq, struct ci_part *parts, size_t np,
+                       struct condaindex_result *out)
+{
+    struct full_job *f = xcalloc(np, sizeof *f);
+    struct fetch_job *fj = xcalloc(np, sizeof *fj);
+    struct ci_part **who = xcalloc(np, sizeof *who);
+    size_t n = 0;
+    char *tag = names_tag(rq->names);
+    for (size_t k = 0; k < np; k++) {
+        if (parts[k].have)
+            continue;
+        for (size_t i = 0; i < rq->nroots; i++)
+            strv_pushf(&f[n].urls, "%s/%s/repodata.json", rq->roots[i], parts[k].subdir);
+        snprintf(f[n].name, sizeof f[n].name, "%s/%s repodata", rq->channel, parts[k].subdir);
+        f[n].c = (struct check_ctx){ parts[k].subdir, rq->names, parts[k].required };
+        job_setup(&fj[n], &f[n], tag);
+        who[n++] = &parts[k];
+    }
+    double t0 = timing_now();
+    if (n)
+        fetch_run(fj, n, rq->fo);
+    out->fetch_s += timing_now() - t0;
+    for (size_t k = 0; k < n; k++) {
+        struct ci_part *pt = who[k];
+        out->parse_s += fj[k].check_seconds;
+        if (fj[k].body && ci_take_product(&fj[k], &pt->idx) == 0) {
+            pt->have = 1;
+            pt->root = ci_root_of(rq, fj[k].url_used);
+            pt->from_cache = fj[k].from_cache;
+        } else {
+            free(pt->error);
+            pt->error = xstrdup(fj[k].error ? fj[k].error : "no answer");
+        }
+        fetch_job_clear(&fj[k]);
+        strv_clear(&f[k].urls);
+    }
+    free(tag);
+    free(who);
+    free(fj);
+    free(f);
+}
+
+int condaindex_fetch(const struct condaindex_request *rq, struct condaindex_result *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!rq->nroots) {
+        out->error = xstrdup("no mirror to ask");
+        return -1;
+    }
+    struct ci_part parts[2] = {
+        { .subdir = rq->subdir, .required = rq->required },
+        { .subdir = "noarch" },
+    };
+    size_t np = strcmp(rq->subdir, "noarch") ? 2 : 1;
+    if (rq->shards)
+        ci_shards_fetch(rq, parts, np, out);
+    fetch_full(rq, parts, np, out);
+    int rc = -1;
+    if (parts[0].have) {
+        out->idx = parts[0].idx;
+        memset(&parts[0].idx, 0, sizeof parts[0].idx);
+        if (np > 1 && parts[1].have)
+            repodata_index_merge(&out->idx, &parts[1].idx);  /* noarch missing: not fatal */
+        out->root = parts[0].root;
+        out->from_cache = parts[0].from_cache;
+        out->used_shards = parts[0].shards;
+        rc = 0;
+    } else {
+        out->error = parts[0].error;
+        parts[0].error = NULL;
+    }
+    for (size_t k = 0; k < np; k++) {
+        repodata_index_free(&parts[k].idx);
+        free(parts[k].error);
+    }
+    return rc;
+}
+
+void condaindex_result_free(struct condaindex_result *r)
+{
+    if (!r)
+        return;
+    repodata_index_free(&r->idx);
+    free(r->error);
+    memset(r, 0, sizeof *r);
+}
