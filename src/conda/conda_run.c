@@ -10,7 +10,9 @@ enum run_outcome conda_run(const struct config *cfg, const char *real, int argc,
                            char *const *args, const struct conda_target *t, int plan,
                            struct run_result *res)
 {
-    static const struct conda_target none = { NULL, NULL, { CONDASELECT_UNKNOWN, NULL, 0 } };
+    static const struct conda_target none = { NULL, NULL, { CONDASELECT_UNKNOWN, NULL, 0 }, 0 };
+    struct conda_target target = t ? *t : none;
+    target.plan = plan;
     struct conda_job job;
     char *err = NULL;
     enum run_outcome o = RUN_REWRITTEN;
@@ -24,8 +26,10 @@ enum run_outcome conda_run(const struct config *cfg, const char *real, int argc,
         conda_job_free(&job);
         return RUN_UNCHANGED;
     }
-    switch (resolve_conda(&job, t ? t : &none)) {
+    conda_job_read_channels(&job, real);
+    switch (resolve_conda(&job, &target)) {
     case RESOLVE_OK:
+        conda_job_apply_pins(&job);
         conda_job_rewrite_channels(&job);
         conda_job_emit(&job, real, &res->argv);
         break;

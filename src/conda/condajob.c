@@ -111,6 +111,8 @@ void conda_job_free(struct conda_job *job)
     strv_clear(&job->channels);
     strv_clear(&job->notes);
     strv_clear(&job->warnings);
+    if (job->have_chans)
+        conda_chans_free(&job->chans);
     free(job->error);
     memset(job, 0, sizeof *job);
 }
@@ -123,4 +125,35 @@ int conda_job_is_pytorch(const struct conda_job *job)
         if (job->specs[i].family)
             return 1;
     return 0;
+}
+
+char *conda_job_env_prefix(const struct conda_job *job)
+{
+    if (job->env_prefix)
+        return xstrdup(job->env_prefix);
+    if (job->env_name) {
+        const char *root = getenv("CONDA_ROOT");
+        const char *exe = getenv("CONDA_EXE");
+        const char *bin = exe ? strstr(exe, "/bin/conda") : NULL;
+        if (root && *root)
+            return xasprintf("%s/envs/%s", root, job->env_name);
+        if (bin)
+            return xasprintf("%.*s/envs/%s", (int)(bin - exe), exe, job->env_name);
+        return NULL;
+    }
+    if (job->subcmd && !strcmp(job->subcmd, "create"))
+        return NULL;
+    const char *cp = getenv("CONDA_PREFIX");
+    return cp && *cp ? xstrdup(cp) : NULL;
+}
+
+void conda_job_read_channels(struct conda_job *job, const char *real)
+{
+    if (job->have_chans)
+        conda_chans_free(&job->chans);
+    char *prefix = conda_job_env_prefix(job);
+    conda_chans_load(&job->chans, &job->cl, CONDA_CHANNEL, job->override_channels, real, prefix);
+    job->have_chans = 1;
+    strv_extend(&job->notes, job->chans.notes.v, job->chans.notes.n);
+    free(prefix);
 }

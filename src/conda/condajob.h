@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "cmdline.h"
+#include "condachan.h"
 #include "config.h"
 #include "matchspec.h"
 #include "strv.h"
@@ -40,6 +41,8 @@ struct conda_job {
     struct conda_spec *specs;
     size_t nspecs;
     struct strv channels;  /* -c values after rewriting, in order */
+    struct conda_chans chans;  /* the channels the tool will read (conda_job_read_channels) */
+    int have_chans;
     struct strv notes;     /* what was rewritten and why, for -v */
     struct strv warnings;  /* what the user must hear (mirror failures) */
     char *error;           /* RESOLVE_NONE_FITS: why */
@@ -48,6 +51,14 @@ struct conda_job {
 int conda_job_init(struct conda_job *job, const struct config *cfg, int argc, char *const *args,
                    char **err);
 void conda_job_free(struct conda_job *job);
+/* Resolve the channels the tool will read (condachan.h): the command's -c
+ * values and, unless --override-channels, its configuration's. REAL: the
+ * real tool (its installation root's .condarc). */
+void conda_job_read_channels(struct conda_job *job, const char *real);
+/* The target environment: -p, the -n environment under $CONDA_ROOT (or the
+ * installation of $CONDA_EXE), else $CONDA_PREFIX; NULL when unknown or for
+ * `create` (a new environment). malloc'd. */
+char *conda_job_env_prefix(const struct conda_job *job);
 int conda_job_is_pytorch(const struct conda_job *job);
 
 #endif

@@ -162,6 +162,14 @@ static int parse_dep(const char *dep, struct matchspec *ms)
     return matchspec_parse_as(dep, MATCHSPEC_UNTRUSTED, ms, NULL);
 }
 
+enum condaselect_kind condaselect_build_variant(const char *build, char *cuda, size_t n)
+{
+    enum vkind k;
+    char py[16];
+    scan_build(build ? build : "", py, sizeof py, &k, cuda, n);
+    return k == VK_CUDA ? CONDASELECT_CUDA : k == VK_CPU ? CONDASELECT_CPU : CONDASELECT_UNKNOWN;
+}
+
 static void recinfo_init(struct recinfo *ri, const struct repodata_record *r)
 {
     memset(ri, 0, sizeof *ri);
@@ -701,6 +709,29 @@ static int decide_want(struct ctx *c, char **err)
     return 0;
 }
 
+/* Companions only (no pytorch spec) in an environment that has pytorch:
+ * pytorch stays at the installed version. */
+static int installed_ok(const struct ctx *c, const struct recinfo *ri)
+{
+    const char *v = c->req->installed_version;
+    return c->pytorch || !v || condaver_cmp(ri->r->version, v) == 0;
+}
+
+/* ... and at the installed build, when the index has it. */
+static void keep_installed_first(const struct ctx *c, struct recinfo **cand, size_t n)
+{
+    const char *b = c->req->installed_build;
+    if (c->pytorch || !b)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(cand[i]->r->build, b)) {
+            struct recinfo *t = cand[i];
+            memmove(cand + 1, cand, i * sizeof *cand);
+            cand[0] = t;
+            return;
+        }
+}
+
 /* Pick the best record of member m for pytorch candidate p; NULL if none. */
 static struct recinfo *pick_member(struct member *m, const struct recinfo *p)
 {
@@ -985,10 +1016,12 @@ int condaselect_run(const struct repodata_index *idx, const struct condaselect_r
     size_t nc = 0;
     for (size_t i = 0; i < c.pt.n; i++) {
         struct recinfo *ri = &c.pt.v[i];
-        if (spec_ok(c.pytorch, ri->r) && python_ok(ri, python) && variant_ok(ri, &c.want))
+        if (spec_ok(c.pytorch, ri->r) && python_ok(ri, python) && variant_ok(ri, &c.want) &&
+            installed_ok(&c, ri))
             cand[nc++] = ri;
     }
     qsort(cand, nc, sizeof *cand, cmp_pytorch);
+    keep_installed_first(&c, cand, nc);
 
     struct recinfo *chosen = NULL;
     for (size_t i = 0; i < nc && !chosen; i++) {
@@ -1028,7 +1061,7 @@ int condaselect_run(const struct repodata_index *idx, const struct condaselect_r
             strv_push(&out->specs, ms->original);
         }
     }
-    if (!c.variant_spec_given) {
+    if (!c.variant_spec_given && !req->add_nothing) {
         if (chosen->kind == VK_CPU) {
             strv_push(&out->specs, "cpuonly");
             out->n_added++;

@@ -27,8 +27,9 @@
  *     the next candidate is tried (as a solver would).
  *   - the variant comes from the user's pytorch-cuda / cudatoolkit /
  *     cpuonly / pytorch-mutex spec (kept as given), else from the caller
- *     (detection), in which case `pytorch-cuda=X`, `cudatoolkit=X` or
- *     `cpuonly` is appended. Unknown variant: like conda, CUDA builds are
+ *     (detection, or the environment's installed pytorch), in which case
+ *     `pytorch-cuda=X`, `cudatoolkit=X` or `cpuonly` is appended unless
+ *     add_nothing says not to. Unknown variant: like conda, CUDA builds are
  *     preferred over CPU ones, the newest CUDA first.
  *   - output keeps the user's order; specs that are not of the family, or
  *     name another channel than pytorch (conda-forge::pytorch), are
@@ -76,7 +77,19 @@ struct condaselect_request {
     const char *subdir;              /* "linux-64"; NULL = do not filter */
     const char *python;              /* "3.12"; NULL = unknown */
     struct condaselect_variant variant;  /* from detection; user specs win */
+    /* The pytorch the target environment has (NULL: none). When the
+     * command names no pytorch spec (companions only), pytorch stays at
+     * this version, and at this build when the index has it. */
+    const char *installed_version, *installed_build;
+    int add_nothing;                 /* never append a variant spec (cpuonly,
+                                        pytorch-cuda=X): a user's command gets
+                                        only what they asked for */
 };
+
+/* The variant a pytorch-channel build string names: "py3.12_cuda12.1_cudnn8_0"
+ * -> CUDA "12.1"; "py3.11_cpu_0" -> CPU; CUDA into cuda[0..n). UNKNOWN when
+ * the build names none. */
+enum condaselect_kind condaselect_build_variant(const char *build, char *cuda, size_t n);
 
 struct condaselect_result {
     struct strv specs;           /* the specs to give conda */

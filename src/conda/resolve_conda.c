@@ -13,65 +13,83 @@
 #include "msg.h"
 #include "pyinfo.h"
 #include "rewrite_conda.h"
-#include "urlmap.h"
+#include "condameta.h"
 
-/* The pytorch channel of the command: its root URL (".../pytorch", without
- * a trailing subdir) and the subdir a URL named, if any. 0 if the command
- * does not use the pytorch channel. *official says it was named officially
- * (pytorch, conda.anaconda.org/pytorch): then the mirrors are ours to pick. */
-static int pytorch_channel(const struct conda_job *job, char **root, char **url_subdir,
-                           int *official)
+/* Where the command reads the pytorch channel from. */
+struct ptchan {
+    int official;          /* named as the official channel: our mirrors serve it */
+    int prefix_only;       /* named only by "pytorch::" spec prefixes */
+    char *root;            /* else the user's own channel root (".../pytorch") */
+    char *url_subdir;      /* a subdir that URL named (".../pytorch/win-64") */
+};
+
+static void ptchan_free(struct ptchan *pc)
 {
-    for (size_t i = 0; i < job->nspecs; i++) {
-        const char *ch = job->specs[i].ms.channel;
-        char name[64];
-        if (ch && urlmap_conda_channel(ch, name, sizeof name) && !strcmp(name, "pytorch")) {
-            *official = 1;
-            *root = NULL;
-            *url_subdir = NULL;
-            return 1;
-        }
-    }
-    for (size_t i = 0; i < job->cl.n; i++) {
-        const struct cmd_item *it = &job->cl.items[i];
-        if (it->kind != IT_OPTION || it->opt->id != CONDA_CHANNEL)
-            continue;
-        char name[64];
-        if (urlmap_conda_channel(it->value, name, sizeof name)) {
-            if (!strcmp(name, "pytorch")) {
-                *official = 1;
-                *root = NULL;
-                *url_subdir = NULL;
-                return 1;
-            }
-            continue;
-        }
-        /* a mirror URL the user typed: .../pytorch or .../pytorch/win-64 */
-        char *u = xstrdup(it->value);
+    free(pc->root);
+    free(pc->url_subdir);
+    memset(pc, 0, sizeof *pc);
+}
+
+/* Does VALUE (as the tool reads it) name the pytorch channel? 1 if so
+ * (official, or a URL ending in /pytorch[/subdir]: the user's root). */
+static int names_pytorch(const struct conda_job *job, const char *value, struct ptchan *pc)
+{
+    struct conda_chan ch;
+    conda_chan_resolve(&job->chans, value, NULL, &ch);
+    int hit = 0;
+    if (!strcmp(ch.name, "pytorch")) {
+        pc->official = hit = 1;
+    } else if (!ch.name[0] && ch.url && strstr(ch.url, "://")) {
+        char *u = xstrdup(ch.url);
         size_t n = strlen(u);
         while (n && u[n - 1] == '/')
             u[--n] = '\0';
-        char *last = strrchr(u, '/');
-        *url_subdir = NULL;
+        char *last = strrchr(u, '/'), *sub = NULL;
         if (last && matchspec_is_subdir(last + 1)) {
-            *url_subdir = xstrdup(last + 1);
+            sub = xstrdup(last + 1);
             *last = '\0';
             last = strrchr(u, '/');
         }
-        if (last && !strcmp(last + 1, "pytorch") && strstr(u, "://")) {
-            *official = 0;
-            *root = u;
-            return 1;
+        if (last && !strcmp(last + 1, "pytorch")) {
+            pc->root = u;
+            pc->url_subdir = sub;
+            u = sub = NULL;
+            hit = 1;
         }
-        free(*url_subdir);
-        *url_subdir = NULL;
         free(u);
+        free(sub);
     }
-    return 0;
+    conda_chan_clear(&ch);
+    return hit;
 }
 
-/* The target environment's Python: python= in the command, else the env of
- * -p / -n / the active CONDA_PREFIX, read from its conda-meta. */
+/* The pytorch channel of the command: a "pytorch::" spec prefix, a -c
+ * value, or a channel of the tool's configuration. 0 if none. */
+static int pytorch_channel(const struct conda_job *job, struct ptchan *pc)
+{
+    memset(pc, 0, sizeof *pc);
+    int by_prefix = 0;
+    for (size_t i = 0; i < job->nspecs && !by_prefix; i++) {
+        const char *ch = job->specs[i].ms.channel;
+        by_prefix = ch && names_pytorch(job, ch, pc);
+    }
+    for (size_t i = 0; i < job->chans.n; i++) {
+        struct ptchan other;
+        memset(&other, 0, sizeof other);
+        if (names_pytorch(job, job->chans.v[i].value, &other)) {
+            if (by_prefix)
+                ptchan_free(&other);   /* the prefix decides where pytorch comes from */
+            else
+                *pc = other;
+            return 1;
+        }
+    }
+    pc->prefix_only = by_prefix;
+    return by_prefix;
+}
+
+/* The target environment's Python: python= in the command, else the
+ * environment's conda-meta. */
 static char *target_python(const struct conda_job *job)
 {
     for (size_t i = 0; i < job->nspecs; i++) {
@@ -87,20 +105,7 @@ static char *target_python(const struct conda_job *job)
     }
     if (!strcmp(job->subcmd, "create"))
         return NULL;  /* a new environment: only the command can say */
-    char *prefix = NULL;
-    if (job->env_prefix) {
-        prefix = xstrdup(job->env_prefix);
-    } else if (job->env_name) {
-        const char *root = getenv("CONDA_ROOT");
-        const char *exe = getenv("CONDA_EXE");
-        if (root && *root)
-            prefix = xasprintf("%s/envs/%s", root, job->env_name);
-        else if (exe && strstr(exe, "/bin/conda"))
-            prefix = xasprintf("%.*s/envs/%s", (int)(strstr(exe, "/bin/conda") - exe), exe,
-                               job->env_name);
-    } else if (getenv("CONDA_PREFIX")) {
-        prefix = xstrdup(getenv("CONDA_PREFIX"));
-    }
+    char *prefix = conda_job_env_prefix(job);
     if (!prefix)
         return NULL;
     struct pyinfo pi = PYINFO_INIT;
@@ -219,20 +224,25 @@ static int user_variant(const struct conda_job *job)
 }
 
 /* Put the selection's answer into the job: the user's specs in order, then
- * what was added. */
-static void apply_answer(struct conda_job *job, const struct condaselect_result *res)
+ * what was added. PREFIX: the pytorch channel was named only by "pytorch::"
+ * prefixes: the pins of unprefixed family specs get it too (they come from
+ * that channel, not from the command's other channels). */
+static void apply_answer(struct conda_job *job, const struct condaselect_result *res, int prefix)
 {
     size_t nuser = res->specs.n - res->n_added;
     for (size_t i = 0; i < nuser && i < job->nspecs; i++) {
         struct conda_spec *sp = &job->specs[i];
         if (!strcmp(res->specs.v[i], sp->text))
             continue;
-        strv_pushf(&job->notes, "%s -> %s", sp->text, res->specs.v[i]);
+        char *pin = prefix && !sp->ms.channel ? xasprintf("pytorch::%s", res->specs.v[i])
+                                              : xstrdup(res->specs.v[i]);
+        strv_pushf(&job->notes, "%s -> %s", sp->text, pin);
         if (sp->item) {
             free(sp->replacement);
-            sp->replacement = xstrdup(res->specs.v[i]);
+            sp->replacement = pin;
         } else {
-            conda_job_add_spec(job, res->specs.v[i]);  /* from --file: conda merges */
+            conda_job_add_spec(job, pin);  /* from --file: conda merges */
+            free(pin);
         }
     }
     for (size_t i = nuser; i < res->specs.n; i++) {
@@ -249,10 +259,34 @@ static void apply_answer(struct conda_job *job, const struct condaselect_result 
     }
 }
 
+/* The variant when neither the command nor the caller names one: the
+ * environment's installed pytorch keeps its own; else the CPU build. */
+static void default_variant(struct conda_job *job, const struct condameta_pkg *have,
+                            struct condaselect_variant *v, char *cuda, size_t n)
+{
+    if (have->build) {
+        v->kind = condaselect_build_variant(have->build, cuda, n);
+        v->cuda = v->kind == CONDASELECT_CUDA ? cuda : NULL;
+    }
+    if (v->kind != CONDASELECT_UNKNOWN) {
+        strv_pushf(&job->notes, "the environment has pytorch %s (%s): keeping its variant",
+                   have->version, have->build);
+        return;
+    }
+    v->kind = CONDASELECT_CPU;
+    strv_push(&job->warnings, "no variant given (pytorch-cuda=X.Y or cpuonly): choosing the "
+              "CPU build; add pytorch-cuda=12.1 (or run `torchshim install`) for a GPU build");
+}
+
 static enum resolve_status select_pins(struct conda_job *job, const struct conda_target *t,
                                        const struct repodata_index *idx, const char *subdir,
-                                       const char *python)
+                                       const char *python, int prefix)
 {
+    struct condameta_pkg have = { 0 };
+    char *env = strcmp(job->subcmd, "create") ? conda_job_env_prefix(job) : NULL;
+    condameta_find(env, "pytorch", &have);
+    free(env);
+    char cuda[24] = "";
     struct condaselect_request req = { 0 };
     const struct matchspec **specs = xcalloc(job->nspecs ? job->nspecs : 1, sizeof *specs);
     for (size_t i = 0; i < job->nspecs; i++)
@@ -262,11 +296,11 @@ static enum resolve_status select_pins(struct conda_job *job, const struct conda
     req.subdir = subdir;
     req.python = python;
     req.variant = t->variant;
-    if (!user_variant(job) && req.variant.kind == CONDASELECT_UNKNOWN) {
-        req.variant.kind = CONDASELECT_CPU;
-        strv_push(&job->warnings, "no variant given (pytorch-cuda=X.Y or cpuonly): choosing the "
-                  "CPU build; add pytorch-cuda=12.1 (or run `torchshim install`) for a GPU build");
-    }
+    req.installed_version = have.version;
+    req.installed_build = have.build;
+    req.add_nothing = !t->plan;
+    if (!user_variant(job) && req.variant.kind == CONDASELECT_UNKNOWN)
+        default_variant(job, &have, &req.variant, cuda, sizeof cuda);
     if (!python)
         strv_push(&job->warnings, "the target environment's Python is unknown: builds for any "
                   "Python are allowed (give python=X.Y to pin it)");
@@ -276,34 +310,38 @@ static enum resolve_status select_pins(struct conda_job *job, const struct conda
     int r = condaselect_run(idx, &req, &res, &err);
     timing_note("select", timing_now() - t1);
     free(specs);
+    condameta_pkg_free(&have);
     if (r) {
         job->error = err;
         return RESOLVE_NONE_FITS;
     }
-    apply_answer(job, &res);
+    apply_answer(job, &res, prefix);
     condaselect_result_free(&res);
     return RESOLVE_OK;
 }
 
 enum resolve_status resolve_conda(struct conda_job *job, const struct conda_target *t)
 {
-    char *root = NULL, *url_subdir = NULL;
-    int official = 0;
-    if (!pytorch_channel(job, &root, &url_subdir, &official)) {
+    struct ptchan pc;
+    if (!pytorch_channel(job, &pc)) {
         strv_push(&job->notes, "no pytorch channel in the command: build strings left to conda");
         return RESOLVE_OK;
     }
+    const char *host = pyinfo_conda_subdir();
     const char *subdir = t->subdir ? t->subdir : job->subdir ? job->subdir
-                         : url_subdir               ? url_subdir
-                                                    : pyinfo_conda_subdir();
+                         : pc.url_subdir            ? pc.url_subdir
+                                                    : host;
+    if (subdir == pc.url_subdir && host && strcmp(subdir, host))
+        strv_pushf(&job->warnings, "the channel URL names %s while this machine is %s: pinning "
+                   "%s builds, as the URL asks (give --subdir %s to mean it, or drop /%s from "
+                   "the URL)", subdir, host, subdir, subdir, subdir);
     char *python = t->python ? xstrdup(t->python) : target_python(job);
     struct repodata_index idx = { 0 };
-    enum resolve_status st = get_index(job, official ? NULL : root, subdir, &idx);
+    enum resolve_status st = get_index(job, pc.official ? NULL : pc.root, subdir, &idx);
     if (st == RESOLVE_OK)
-        st = select_pins(job, t, &idx, subdir, python);
+        st = select_pins(job, t, &idx, subdir, python, pc.prefix_only);
     repodata_index_free(&idx);
     free(python);
-    free(root);
-    free(url_subdir);
+    ptchan_free(&pc);
     return st;
 }

@@ -17,7 +17,11 @@
 struct conda_target {
     const char *subdir;      /* NULL: from the command, else this machine */
     const char *python;      /* "3.12"; NULL: from the command or the environment */
-    struct condaselect_variant variant;  /* from detection; UNKNOWN: CPU with a note */
+    struct condaselect_variant variant;  /* from detection; UNKNOWN: the environment's
+                                            installed pytorch's, else CPU with a note */
+    int plan;                /* a plan (torchshim install/resolve): the variant chosen is
+                                said as a spec (cpuonly, pytorch-cuda=X); a user's command
+                                gets only the pins of what it asked for */
 };
 
 /* RESOLVE_NO_MIRROR: job->warnings say what failed; RESOLVE_NONE_FITS:

@@ -7,7 +7,8 @@
  *   -c conda-forge       -> <conda mirror>/conda-forge when the site serves it
  *   -c defaults          -> the site's "defaults" URLs when it has them
  * Channel URLs the user chose (another mirror, a file:// channel) are left
- * alone, and so is every other word. */
+ * alone, and so is every other word. Channels set in conda's configuration
+ * files (condachan.h) are moved too: see conda_job_rewrite_channels. */
 #ifndef TORCHSHIM_REWRITE_CONDA_H
 #define TORCHSHIM_REWRITE_CONDA_H
 
@@ -23,6 +24,17 @@ void conda_job_add_spec(struct conda_job *job, const char *spec);
 /* Add "-c VALUE" (mapped like the user's) unless the command has it. */
 void conda_job_add_channel(struct conda_job *job, const char *value);
 
+/* The resolution's pins into the command line (each spec keeps its
+ * identity); emit does it too. Run it before rewriting the channels, so
+ * that a pinned "pytorch::pytorch=V=B" gets its channel moved as well. */
+void conda_job_apply_pins(struct conda_job *job);
+/* -c values and "chan::" spec prefixes naming official channels -> the
+ * mirror; with the configuration read (conda_job_read_channels) a name
+ * the user's configuration sends elsewhere is left alone, and the
+ * configuration's channels are brought into the command when one of them
+ * is mirrored (with --override-channels, when the configuration allows it;
+ * never when the command has --override-channels: conda then reads no
+ * configured channel). */
 void conda_job_rewrite_channels(struct conda_job *job);
 void conda_job_emit(struct conda_job *job, const char *real, struct strv *argv);
 

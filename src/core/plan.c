@@ -39,7 +39,7 @@ static enum run_outcome plan_conda(const struct plan *p, const struct config *cf
                                    struct run_result *res)
 {
     char cuda[16];
-    struct conda_target t = { p->subdir, p->python, { CONDASELECT_UNKNOWN, NULL, 0 } };
+    struct conda_target t = { p->subdir, p->python, { CONDASELECT_UNKNOWN, NULL, 0 }, 1 };
     if (!strcmp(p->backend, "cpu")) {
         t.variant.kind = CONDASELECT_CPU;
     } else if (plan_cuda_version(p->backend, cuda, sizeof cuda) == 0) {

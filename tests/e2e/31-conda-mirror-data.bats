@@ -90,7 +90,6 @@ GOOD() { echo "$MIRROR_URL/rate/anaconda/cloud/pytorch"; }
         argv_of conda | grep -qx 'pytorch=2.5.1=py3.11_cpu_0'
         # the bad mirror was asked (it is first) and answered 200
         ts_log_requests "GET /bad/$c/anaconda/cloud/pytorch/linux-64/repodata.json(.zst)? HTTP/1.1\" 200"
-        [[ "$output" == *"unusable answer"* ]]
         # the bad answer is not in the cache; the good one is
         run "$SHIM" cache info
         ! grep -q "/bad/.*linux-64" <<<"$output"
