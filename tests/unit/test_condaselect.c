@@ -83,7 +83,7 @@ static char *run(const struct sel_case *c, int *ok, struct condaselect_result *r
     const struct matchspec *ptrs[N_ELEMS(specs)];
     for (size_t i = 0; i < n; i++)
         ptrs[i] = &specs[i];
-    struct condaselect_request req = { ptrs, n, c->subdir, c->python, c->variant };
+    struct condaselect_request req = { ptrs, n, c->subdir, c->python, c->variant, NULL, NULL, 0 };
     char *err = NULL;
     char *outs;
     *ok = condaselect_run(c->idx, &req, res, &err) == 0;
@@ -413,13 +413,13 @@ static void test_result_fields(void **state)
     condaselect_result_free(&res);
 
     /* NULL inputs are refused, not crashed on */
-    struct condaselect_request req = { NULL, 1, "linux-64", "3.10", UNKNOWN };
+    struct condaselect_request req = { NULL, 1, "linux-64", "3.10", UNKNOWN, NULL, NULL, 0 };
     char *err = NULL;
     assert_int_equal(condaselect_run(&win64, &req, &res, &err), -1);
     free(err);
     assert_int_equal(condaselect_run(NULL, &req, &res, NULL), -1);
     const struct matchspec *holes[1] = { NULL };
-    struct condaselect_request req2 = { holes, 1, "linux-64", "3.10", UNKNOWN };
+    struct condaselect_request req2 = { holes, 1, "linux-64", "3.10", UNKNOWN, NULL, NULL, 0 };
     err = NULL;
     assert_int_equal(condaselect_run(&win64, &req2, &res, &err), -1);
     assert_non_null(err);
