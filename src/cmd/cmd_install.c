@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "condaroute.h"
 #include "condaselect.h"
 #include "config.h"
 #include "cudatable.h"
@@ -159,18 +160,18 @@ static int choose_release_and_tool(const struct config *cfg, struct install *in)
     if (in->tool) {
         in->p.tool = !strcmp(in->tool, "conda") ? TOOL_CONDA : TOOL_PIP;
     } else {
-        struct pep440 last;
-        pep440_parse(CONDASELECT_CHANNEL_LAST, &last);
+        /* conda inside a conda environment: the pytorch channel for its
+         * releases, conda-forge (when a mirror carries it) for newer ones */
         in->p.tool = getenv("CONDA_PREFIX") &&
-                             pep440_cmp(&in->row->version[PAIRING_TORCH], &last) <= 0
+                             conda_route_available(cfg, in->row->text[PAIRING_TORCH])
                          ? TOOL_CONDA
                          : TOOL_PIP;
-        pep440_free(&last);
     }
     return 0;
 }
 
-/* conda: the newest pytorch-cuda the driver runs, else CPU. */
+/* conda: the newest pytorch-cuda (or, on conda-forge, cuda-version) the
+ * driver runs, else CPU. */
 static void choose_conda_variant(struct install *in)
 {
     const struct detect_result *det = &in->det;
@@ -187,7 +188,8 @@ static void choose_conda_variant(struct install *in)
         plan_set_backend(&in->p, cu);
         in->p.cuda_is_max = 1;
         snprintf(in->variant, sizeof in->variant, "cuda <= %s", cv);
-        snprintf(in->why, sizeof in->why, "driver %s runs CUDA up to %s",
+        snprintf(in->why, sizeof in->why, "driver %s runs CUDA up to %s: pytorch-cuda (pytorch "
+                 "channel) or cuda-version (conda-forge) at most that",
                  det->driver ? det->driver : "?", cv);
         return;
     }
@@ -195,7 +197,7 @@ static void choose_conda_variant(struct install *in)
     snprintf(in->variant, sizeof in->variant, "cpu");
     snprintf(in->why, sizeof in->why, "%s", det->kind == DETECT_CPU
                                                 ? "no NVIDIA GPU found"
-                                                : "the conda channel has no ROCm builds");
+                                                : "the conda channels have no ROCm builds");
 }
 
 static int choose_variant(struct install *in)

@@ -4,13 +4,15 @@
 #include <stdlib.h>
 
 #include "condajob.h"
+#include "resolve_forge.h"
 #include "rewrite_conda.h"
 
 enum run_outcome conda_run(const struct config *cfg, const char *real, int argc,
                            char *const *args, const struct conda_target *t, int plan,
                            struct run_result *res)
 {
-    static const struct conda_target none = { NULL, NULL, { CONDASELECT_UNKNOWN, NULL, 0 }, 0 };
+    static const struct conda_target none = { NULL, NULL, { CONDASELECT_UNKNOWN, NULL, 0 }, 0,
+                                              0 };
     struct conda_target target = t ? *t : none;
     target.plan = plan;
     struct conda_job job;
@@ -27,7 +29,7 @@ enum run_outcome conda_run(const struct config *cfg, const char *real, int argc,
         return RUN_UNCHANGED;
     }
     conda_job_read_channels(&job, real);
-    switch (resolve_conda(&job, &target)) {
+    switch (target.forge ? resolve_forge(&job, &target) : resolve_conda(&job, &target)) {
     case RESOLVE_OK:
         conda_job_apply_pins(&job);
         conda_job_rewrite_channels(&job);

@@ -49,22 +49,40 @@ int ci_has_records(const struct repodata_index *idx, const char *name, const cha
     return 0;
 }
 
-/* Is this body the channel's index for the subdir? The filtered index is
- * the product. */
-static int index_check(const char *body, size_t len, const char *url, void *vctx,
-                       void **product, char **why)
+/* What selection reads of a record's depends: the wanted names and the
+ * variant's and Python's packages. The rest is not kept (nor cached). */
+static void prune(struct repodata_index *idx, const char *const *names)
+{
+    static const char *const fixed[] = { "python", "cuda-version", "pytorch-cuda", "cudatoolkit",
+                                         "pytorch-mutex", "pytorch", "libtorch" };
+    size_t nf = sizeof fixed / sizeof fixed[0], n = 0;
+    for (const char *const *k = names; k && *k; k++)
+        n++;
+    const char **keep = xcalloc(n + nf + 1, sizeof *keep);
+    memcpy(keep, fixed, nf * sizeof *keep);
+    for (size_t i = 0; i < n; i++)
+        keep[nf + i] = names[i];
+    repodata_index_prune(idx, keep);
+    free(keep);
+}
+
+/* Is this body (spooled to fd) the channel's index for the subdir? The
+ * filtered index is the product. */
+static int index_check(int fd, size_t len, const char *url, void *vctx, void **product,
+                       char **why)
 {
     const struct check_ctx *c = vctx;
     struct repodata_scan_opts o = { 0, 0, CONDAINDEX_MAX_BYTES };
     struct repodata_index *idx = xmalloc(sizeof *idx);
     char *err = NULL;
     (void)url;
-    if (repodata_scan_buffer(body, len, c->names, &o, idx, &err) != 0) {
-        seterr(why, "%s", err ? err : "not a repodata document");
+    if (!len || repodata_scan_fd(fd, c->names, &o, idx, &err) != 0) {
+        seterr(why, "%s", err ? err : "empty: not a repodata document");
         free(err);
         free(idx);
         return -1;
     }
+    prune(idx, c->names);
     if (idx->subdir && strcmp(idx->subdir, c->subdir)) {
         seterr(why, "the index is for %s, not %s", idx->subdir, c->subdir);
     } else if (c->required && !ci_has_records(idx, c->required, c->subdir)) {
@@ -134,10 +152,11 @@ static void job_setup(struct fetch_job *j, struct full_job *f, const char *tag)
     j->nurls = f->urls.n;
     j->kind = FETCH_REPODATA;
     j->race = 1;
-    j->check = index_check;
+    j->check_fd = index_check;
     j->check_ctx = &f->c;
     j->product_free = ci_index_free;
     j->encoded = 1;
+    j->spool = 1;
     j->product_save = ci_index_save;
     j->product_load = ci_index_load;
     j->cache_tag = tag;

@@ -3,10 +3,11 @@
  *
  * For each of <root>/<subdir>/repodata.json and <root>/noarch/repodata.json
  * one fetch job races the roots (fetch.h: the first answer that passes the
- * check wins; .zst, then .bz2, then plain, per mirror). The check runs on
- * fetch's worker threads and reads the body as it came off the wire with
- * the streaming reader (repodata_scan_buffer): the decompressed document is
- * never held, only the records whose names are wanted are built, and at
+ * check wins; .zst, then .bz2, then plain, per mirror). A body is spooled
+ * to a temporary file as it arrives (fetch's spool: not held in memory);
+ * the check runs on fetch's worker threads and reads it as it came off the
+ * wire with the streaming reader (repodata_scan_fd): the decompressed
+ * document is never held, only the records whose names are wanted are built, and at
  * most CONDAINDEX_MAX_BYTES of decompressed text are read (on top of
  * fetch's FETCH_MAX_DOWNLOAD on the wire). A body is refused, and that
  * mirror only is out of the race, when it is not a repodata document (a

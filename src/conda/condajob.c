@@ -9,6 +9,7 @@
 #include "condacmd.h"
 #include "fileio.h"
 #include "msg.h"
+#include "pyinfo.h"
 #include "str.h"
 
 static void add_spec(struct conda_job *job, const char *text, const char *item)
@@ -156,4 +157,31 @@ void conda_job_read_channels(struct conda_job *job, const char *real)
     job->have_chans = 1;
     strv_extend(&job->notes, job->chans.notes.v, job->chans.notes.n);
     free(prefix);
+}
+
+char *conda_job_target_python(const struct conda_job *job)
+{
+    for (size_t i = 0; i < job->nspecs; i++) {
+        const struct matchspec *ms = &job->specs[i].ms;
+        if (strcmp(ms->name, "python") || !ms->version)
+            continue;
+        int a, b;
+        if (sscanf(ms->version, "%d.%d", &a, &b) == 2)
+            return xasprintf("%d.%d", a, b);
+        if (sscanf(ms->version, "==%d.%d", &a, &b) == 2 ||
+            sscanf(ms->version, ">=%d.%d", &a, &b) == 2)
+            return xasprintf("%d.%d", a, b);
+    }
+    if (!strcmp(job->subcmd, "create"))
+        return NULL;  /* a new environment: only the command can say */
+    char *prefix = conda_job_env_prefix(job);
+    if (!prefix)
+        return NULL;
+    struct pyinfo pi = PYINFO_INIT;
+    char *v = NULL;
+    if (pyinfo_from_conda_prefix(prefix, &pi) == 0)
+        v = xasprintf("%d.%d", pi.major, pi.minor);
+    pyinfo_free(&pi);
+    free(prefix);
+    return v;
 }

@@ -59,6 +59,9 @@ void conda_job_read_channels(struct conda_job *job, const char *real);
  * installation of $CONDA_EXE), else $CONDA_PREFIX; NULL when unknown or for
  * `create` (a new environment). malloc'd. */
 char *conda_job_env_prefix(const struct conda_job *job);
+/* The target environment's Python "X.Y": python= in the command, else the
+ * environment's conda-meta (not for `create`); NULL when unknown. malloc'd. */
+char *conda_job_target_python(const struct conda_job *job);
 int conda_job_is_pytorch(const struct conda_job *job);
 
 #endif

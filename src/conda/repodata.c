@@ -683,3 +683,30 @@ size_t repodata_find(const struct repodata_index *idx, const char *name,
         }
     return n;
 }
+
+/* The name a depends string is about: up to a blank or an operator. */
+static int dep_named(const char *dep, const char *const *names)
+{
+    size_t n = strcspn(dep, " =<>!~[");
+    for (const char *const *k = names; *k; k++)
+        if (strlen(*k) == n && !strncmp(dep, *k, n))
+            return 1;
+    return 0;
+}
+
+void repodata_index_prune(struct repodata_index *idx, const char *const *keep)
+{
+    for (size_t i = 0; i < idx->n; i++) {
+        struct repodata_record *r = &idx->recs[i];
+        const char **deps = (const char **)r->depends;
+        size_t k = 0;
+        for (size_t j = 0; j < r->n_depends; j++)
+            if (dep_named(deps[j], keep))
+                deps[k++] = deps[j];
+        r->n_depends = k;
+        if (!k)
+            r->depends = NULL;
+        r->constrains = NULL;
+        r->n_constrains = 0;
+    }
+}

@@ -131,6 +131,10 @@ int repodata_scan_file(const char *path, const char *const *names,
 int repodata_scan_buffer(const void *body, size_t len, const char *const *names,
                          const struct repodata_scan_opts *opts,
                          struct repodata_index *out, char **err);
+/* The same over an open file, read from its current offset to its end
+ * (e.g. a body fetch spooled to a temporary file); the fd is not closed. */
+int repodata_scan_fd(int fd, const char *const *names, const struct repodata_scan_opts *opts,
+                     struct repodata_index *out, char **err);
 
 enum {
     REPODATA_E_MAGIC = -2,           /* not a torchshim index blob */
@@ -147,6 +151,11 @@ int repodata_index_deserialize(const char *buf, size_t len, struct repodata_inde
 /* Append src's records to dst (copying strings); returns how many were
  * added. */
 size_t repodata_index_merge(struct repodata_index *dst, const struct repodata_index *src);
+
+/* Keep only the depends about a name in KEEP (NULL-terminated) and no
+ * constrains: what a selection reads, and all a cached index needs to
+ * hold. Only for an index its reader built (not a deserialized one). */
+void repodata_index_prune(struct repodata_index *idx, const char *const *keep);
 
 /* Records named `name`, in index order: fills out[0..max) and returns the
  * total count (call with max 0 to size). */

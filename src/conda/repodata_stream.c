@@ -32,8 +32,9 @@ static const struct {
 
 struct input {
     const char *path;                /* a file, or */
-    const void *body;                /* a body in memory */
+    const void *body;                /* a body in memory, or */
     size_t len;
+    int fd;                          /* an open file (from its current offset); -1: none */
 };
 
 struct scan_ctx {
@@ -71,8 +72,9 @@ static int open_input(struct scan_ctx *c, const struct input *in, char **err)
             return seterr(err, "%s: %s support missing in libarchive", c->what,
                           filters[i].name);
     }
-    int r = in->path ? archive_read_open_filename(c->a, in->path, 128 << 10)
-                     : archive_read_open_memory(c->a, in->body, in->len);
+    int r = in->path      ? archive_read_open_filename(c->a, in->path, 128 << 10)
+            : in->fd >= 0 ? archive_read_open_fd(c->a, in->fd, 128 << 10)
+                          : archive_read_open_memory(c->a, in->body, in->len);
     if (r != ARCHIVE_OK)
         return seterr(err, "cannot open %s: %s", c->what, archive_error_string(c->a));
     struct archive_entry *entry;
@@ -169,7 +171,7 @@ int repodata_scan_file(const char *path, const char *const *names,
                        const struct repodata_scan_opts *opts,
                        struct repodata_index *out, char **err)
 {
-    struct input in = { path, NULL, 0 };
+    struct input in = { path, NULL, 0, -1 };
     if (!path) {
         memset(out, 0, sizeof *out);
         return seterr(err, "repodata: no file");
@@ -181,10 +183,21 @@ int repodata_scan_buffer(const void *body, size_t len, const char *const *names,
                          const struct repodata_scan_opts *opts,
                          struct repodata_index *out, char **err)
 {
-    struct input in = { NULL, body, len };
+    struct input in = { NULL, body, len, -1 };
     if (!body || !len) {
         memset(out, 0, sizeof *out);
         return seterr(err, "repodata: empty body, not a repodata.json");
+    }
+    return scan(&in, names, opts, out, err);
+}
+
+int repodata_scan_fd(int fd, const char *const *names, const struct repodata_scan_opts *opts,
+                     struct repodata_index *out, char **err)
+{
+    struct input in = { NULL, NULL, 0, fd };
+    if (fd < 0) {
+        memset(out, 0, sizeof *out);
+        return seterr(err, "repodata: no file");
     }
     return scan(&in, names, opts, out, err);
 }

@@ -88,35 +88,6 @@ static int pytorch_channel(const struct conda_job *job, struct ptchan *pc)
     return by_prefix;
 }
 
-/* The target environment's Python: python= in the command, else the
- * environment's conda-meta. */
-static char *target_python(const struct conda_job *job)
-{
-    for (size_t i = 0; i < job->nspecs; i++) {
-        const struct matchspec *ms = &job->specs[i].ms;
-        if (strcmp(ms->name, "python") || !ms->version)
-            continue;
-        int a, b;
-        if (sscanf(ms->version, "%d.%d", &a, &b) == 2)
-            return xasprintf("%d.%d", a, b);
-        if (sscanf(ms->version, "==%d.%d", &a, &b) == 2 ||
-            sscanf(ms->version, ">=%d.%d", &a, &b) == 2)
-            return xasprintf("%d.%d", a, b);
-    }
-    if (!strcmp(job->subcmd, "create"))
-        return NULL;  /* a new environment: only the command can say */
-    char *prefix = conda_job_env_prefix(job);
-    if (!prefix)
-        return NULL;
-    struct pyinfo pi = PYINFO_INIT;
-    char *v = NULL;
-    if (pyinfo_from_conda_prefix(prefix, &pi) == 0)
-        v = xasprintf("%d.%d", pi.major, pi.minor);
-    pyinfo_free(&pi);
-    free(prefix);
-    return v;
-}
-
 /* The names worth keeping from repodata: the family and the command's specs. */
 static void index_names(const struct conda_job *job, struct strv *names)
 {
@@ -223,33 +194,11 @@ static int user_variant(const struct conda_job *job)
     return v;
 }
 
-/* Put the selection's answer into the job: the user's specs in order, then
- * what was added. PREFIX: the pytorch channel was named only by "pytorch::"
- * prefixes: the pins of unprefixed family specs get it too (they come from
- * that channel, not from the command's other channels). */
+/* The selection's answer into the job; pytorch-cuda's dependencies come
+ * from the nvidia channel. */
 static void apply_answer(struct conda_job *job, const struct condaselect_result *res, int prefix)
 {
-    size_t nuser = res->specs.n - res->n_added;
-    for (size_t i = 0; i < nuser && i < job->nspecs; i++) {
-        struct conda_spec *sp = &job->specs[i];
-        if (!strcmp(res->specs.v[i], sp->text))
-            continue;
-        char *pin = prefix && !sp->ms.channel ? xasprintf("pytorch::%s", res->specs.v[i])
-                                              : xstrdup(res->specs.v[i]);
-        strv_pushf(&job->notes, "%s -> %s", sp->text, pin);
-        if (sp->item) {
-            free(sp->replacement);
-            sp->replacement = pin;
-        } else {
-            conda_job_add_spec(job, pin);  /* from --file: conda merges */
-            free(pin);
-        }
-    }
-    for (size_t i = nuser; i < res->specs.n; i++) {
-        strv_pushf(&job->notes, "added %s", res->specs.v[i]);
-        conda_job_add_spec(job, res->specs.v[i]);
-    }
-    /* pytorch-cuda's dependencies come from the nvidia channel */
+    conda_job_set_pins(job, &res->specs, res->n_added, prefix ? "pytorch" : NULL);
     if (res->variant && !strncmp(res->variant, "cuda", 4)) {
         int has_pc = 0;
         for (size_t i = 0; i < res->specs.n; i++)
@@ -335,7 +284,7 @@ enum resolve_status resolve_conda(struct conda_job *job, const struct conda_targ
         strv_pushf(&job->warnings, "the channel URL names %s while this machine is %s: pinning "
                    "%s builds, as the URL asks (give --subdir %s to mean it, or drop /%s from "
                    "the URL)", subdir, host, subdir, subdir, subdir);
-    char *python = t->python ? xstrdup(t->python) : target_python(job);
+    char *python = t->python ? xstrdup(t->python) : conda_job_target_python(job);
     struct repodata_index idx = { 0 };
     enum resolve_status st = get_index(job, pc.official ? NULL : pc.root, subdir, &idx);
     if (st == RESOLVE_OK)

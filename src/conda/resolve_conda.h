@@ -22,6 +22,7 @@ struct conda_target {
     int plan;                /* a plan (torchshim install/resolve): the variant chosen is
                                 said as a spec (cpuonly, pytorch-cuda=X); a user's command
                                 gets only the pins of what it asked for */
+    int forge;               /* a plan on the conda-forge route (resolve_forge.h) */
 };
 
 /* RESOLVE_NO_MIRROR: job->warnings say what failed; RESOLVE_NONE_FITS:

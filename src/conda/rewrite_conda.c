@@ -180,6 +180,31 @@ void conda_job_rewrite_channels(struct conda_job *job)
         rewrite_config_channels(job);
 }
 
+void conda_job_set_pins(struct conda_job *job, const struct strv *specs, size_t n_added,
+                        const char *prefix)
+{
+    size_t nuser = specs->n - n_added;
+    for (size_t i = 0; i < nuser && i < job->nspecs; i++) {
+        struct conda_spec *sp = &job->specs[i];
+        if (!strcmp(specs->v[i], sp->text))
+            continue;
+        char *pin = prefix && !sp->ms.channel ? xasprintf("%s::%s", prefix, specs->v[i])
+                                              : xstrdup(specs->v[i]);
+        strv_pushf(&job->notes, "%s -> %s", sp->text, pin);
+        if (sp->item) {
+            free(sp->replacement);
+            sp->replacement = pin;
+        } else {
+            conda_job_add_spec(job, pin);  /* from --file: conda merges */
+            free(pin);
+        }
+    }
+    for (size_t i = nuser; i < specs->n; i++) {
+        strv_pushf(&job->notes, "added %s", specs->v[i]);
+        conda_job_add_spec(job, specs->v[i]);
+    }
+}
+
 void conda_job_add_spec(struct conda_job *job, const char *spec)
 {
     /* after the last spec, where a person would have written it */

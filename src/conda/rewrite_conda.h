@@ -19,6 +19,13 @@
  * role; returns how many were pushed (0 = keep as it is). */
 int conda_map_channel(const struct config *cfg, const struct site *conda_site, const char *value,
                       struct strv *out);
+/* A selection's answer into the job: SPECS is the command's specs in
+ * order (each pinned or as it was), then N_ADDED specs to add. A changed
+ * spec replaces the user's word (or, from --file, is added: conda merges);
+ * PREFIX (e.g. "pytorch"), when not NULL, goes before the pins of specs
+ * that name no channel ("pytorch::torchvision=..."). Notes say each. */
+void conda_job_set_pins(struct conda_job *job, const struct strv *specs, size_t n_added,
+                        const char *prefix);
 /* Add a spec (a positional before "--"). */
 void conda_job_add_spec(struct conda_job *job, const char *spec);
 /* Add "-c VALUE" (mapped like the user's) unless the command has it. */

@@ -13,6 +13,8 @@
 #include "fetch.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +29,7 @@
 #include "cache.h"
 #include "curluv.h"
 #include "decompress.h"
+#include "fileio.h"
 #include "httpeasy.h"
 #include "msg.h"
 
@@ -75,6 +78,8 @@ struct attempt {
     char *body;
     size_t len, cap;
     int too_big;
+    int fd;                        /* spool: the temporary file (else -1) */
+    int spool_errno;               /* spool: why a write failed */
     char *etag, *last_modified;    /* of the final response */
     long status;
     char errbuf[CURL_ERROR_SIZE];
@@ -376,6 +381,8 @@ static void attempt_free(struct attempt *a)
     free(a->last_modified);
     free(a->out);
     free(a->werr);
+    if (a->fd >= 0)
+        close(a->fd);
     if (a->product && a->js->job->product_free)
         a->js->job->product_free(a->product);
     free(a);
@@ -420,6 +427,14 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
     if (k > FETCH_MAX_DOWNLOAD - a->len) {
         a->too_big = 1;
         return 0;                          /* CURLE_WRITE_ERROR */
+    }
+    if (a->fd >= 0) {                      /* spooled: never in memory */
+        if (write_all(a->fd, p, k) < 0) {
+            a->spool_errno = errno ? errno : EIO;
+            return 0;
+        }
+        a->len += k;
+        return k;
     }
     if (a->len + k + 1 > a->cap) {
         size_t c = a->cap ? a->cap : 64 * 1024;
@@ -643,6 +658,30 @@ static void set_opts(struct run *run, struct attempt *a)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, a->headers);
 }
 
+/* An unlinked temporary file for a spooled body: in the cache directory
+ * (disk, not memory), else $TMPDIR or /tmp. -1 if none can be made (the
+ * body then goes to memory). */
+static int spool_open(const struct run *run)
+{
+    const char *tmp = getenv("TMPDIR");
+    const char *dirs[] = { run->cache_dir, tmp && *tmp == '/' ? tmp : NULL, "/tmp" };
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        if (!dirs[i])
+            continue;
+        int fd = open(dirs[i], O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            return fd;
+        char *path = xasprintf("%s/.spool.XXXXXX", dirs[i]);
+        fd = mkostemp(path, O_CLOEXEC);
+        if (fd >= 0)
+            unlink(path);
+        free(path);
+        if (fd >= 0)
+            return fd;
+    }
+    return -1;
+}
+
 /* Start the next variant of mirror mi. -1 when it has none left. */
 static int mirror_start(struct job_state *js, size_t mi)
 {
@@ -655,6 +694,7 @@ static int mirror_start(struct job_state *js, size_t mi)
         a->js = js;
         a->mirror = mi;
         a->variant = v;
+        a->fd = js->job->spool ? spool_open(run) : -1;
         a->url = v == VARIANT_RAW ? xstrdup(m->url) : xasprintf("%s%s", m->url, variants[v].suffix);
         if (m->have_cached && !strcmp(m->cached.source, a->url) &&
             (*m->cached.etag || *m->cached.last_modified)) {
@@ -782,6 +822,11 @@ static void work_revalidated(struct attempt *a, struct mirror *m)
 /* The body as it will be handed out: decompressed, NUL-terminated. */
 static int work_decode(struct attempt *a)
 {
+    if (a->fd >= 0) {                    /* spooled: the check reads the file */
+        a->out = xstrdup("");
+        a->outlen = 0;
+        return 0;
+    }
     char *err = NULL;
     int filter = a->variant == VARIANT_RAW || a->js->job->encoded ? DECOMPRESS_NONE
                                                                   : variants[a->variant].filter;
@@ -813,10 +858,19 @@ static int work_check(struct attempt *a)
 {
     const struct fetch_job *job = a->js->job;
     char *err = NULL;
-    if (!job->check)
-        return 0;
+    int r;
     uint64_t t0 = uv_hrtime();
-    int r = job->check(a->out, a->outlen, a->url, job->check_ctx, &a->product, &err);
+    if (a->fd >= 0 && job->check_fd) {
+        r = lseek(a->fd, 0, SEEK_SET) == 0
+                ? job->check_fd(a->fd, a->len, a->url, job->check_ctx, &a->product, &err)
+                : seterr(&err, "cannot read back the temporary file");
+        close(a->fd);                    /* the spooled body goes now */
+        a->fd = -1;
+    } else if (job->check) {
+        r = job->check(a->out, a->outlen, a->url, job->check_ctx, &a->product, &err);
+    } else {
+        return 0;
+    }
     a->check_s = (double)(uv_hrtime() - t0) / 1e9;
     if (r == 0)
         return 0;
@@ -926,6 +980,9 @@ static void transfer_done(struct run *run, struct attempt *a, CURLcode res)
         char *why;
         if (a->too_big)
             why = xasprintf("larger than %zu bytes", FETCH_MAX_DOWNLOAD);
+        else if (a->spool_errno)
+            why = xasprintf("cannot keep the body in a temporary file: %s",
+                            strerror(a->spool_errno));
         else if (res == CURLE_UNSUPPORTED_PROTOCOL && !run->http.allow_http)
             why = xasprintf("redirect to a non-https URL refused (%s)",
                             a->errbuf[0] ? a->errbuf : curl_easy_strerror(res));

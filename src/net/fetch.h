@@ -103,6 +103,13 @@ struct fetch_job {        /* one logical resource */
     int (*product_save)(const void *product, char **blob, size_t *len);
     int (*product_load)(const char *blob, size_t len, void **product);
     const char *cache_tag;
+    /* spool = 1 (with check_fd and product_save; implies encoded): the body
+     * is written to an unlinked temporary file as it arrives (in the cache
+     * directory, else $TMPDIR or /tmp), never held in memory, and check_fd
+     * reads it from fd (offset 0, len bytes) instead of check. A body that
+     * cannot be written (disk full) fails that attempt. */
+    int spool;
+    int (*check_fd)(int fd, size_t len, const char *url, void *ctx, void **product, char **why);
     /* results, owned by the job (fetch_job_clear frees them) */
     char *body;                       /* NUL-terminated; NULL if the job failed */
     size_t len;

@@ -156,7 +156,7 @@ conda = big1 big2
 timeout = 60
 EOS
     export TORCHSHIM_CONFIG=$T/config.ini
-    run /usr/bin/time -f 'maxrss=%M' "$SHIM" resolve --tool conda --platform linux-64 --python 3.11 --backend cpu pytorch
+    run /usr/bin/time -f 'maxrss=%M' "$SHIM" resolve --tool conda --platform linux-64 --python 3.11 --backend cpu pytorch==2.5.1
     echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" == *"pytorch=2.5.1=py3.11_cpu_0"* ]]
@@ -169,7 +169,7 @@ EOS
     [ "$bytes" -lt $((2 * 1024 * 1024)) ]
     # warm: the same answer from the cache, nothing asked
     ts_log_clear
-    run "$SHIM" resolve --tool conda --platform linux-64 --python 3.11 --backend cpu pytorch
+    run "$SHIM" resolve --tool conda --platform linux-64 --python 3.11 --backend cpu pytorch==2.5.1
     [ "$status" -eq 0 ]
     [[ "$output" == *"pytorch=2.5.1=py3.11_cpu_0"* ]]
     [ "$(ts_log_count 'repodata')" -eq 0 ]
