@@ -117,6 +117,7 @@ check: all tests
 
 bench: all
 	BUILD=$(BUILD) bench/run.sh
+	BUILD=$(BUILD) bench/conda-forge.sh
 
 # make fuzz: libFuzzer harnesses (tests/fuzz/), see tests/fuzz/fuzz.mk.
 -include tests/fuzz/fuzz.mk

@@ -51,7 +51,7 @@ int ci_has_records(const struct repodata_index *idx, const char *name, const cha
 
 /* What selection reads of a record's depends: the wanted names and the
  * variant's and Python's packages. The rest is not kept (nor cached). */
-static void prune(struct repodata_index *idx, const char *const *names)
+void ci_prune(struct repodata_index *idx, const char *const *names)
 {
     static const char *const fixed[] = { "python", "cuda-version", "pytorch-cuda", "cudatoolkit",
                                          "pytorch-mutex", "pytorch", "libtorch" };
@@ -82,7 +82,7 @@ static int index_check(int fd, size_t len, const char *url, void *vctx, void **p
         free(idx);
         return -1;
     }
-    prune(idx, c->names);
+    ci_prune(idx, c->names);
     if (idx->subdir && strcmp(idx->subdir, c->subdir)) {
         seterr(why, "the index is for %s, not %s", idx->subdir, c->subdir);
     } else if (c->required && !ci_has_records(idx, c->required, c->subdir)) {
@@ -100,7 +100,7 @@ static int index_check(int fd, size_t len, const char *url, void *vctx, void **p
 
 /* "index <checksum of the wanted names>": the cache keeps one filtered
  * index per set of names. */
-static char *names_tag(const char *const *names)
+char *ci_names_tag(const char *const *names)
 {
     struct strv sv = STRV_INIT;
     for (const char *const *n = names; n && *n; n++)
@@ -170,7 +170,7 @@ static void fetch_full(const struct condaindex_request *rq, struct ci_part *part
     struct fetch_job *fj = xcalloc(np, sizeof *fj);
     struct ci_part **who = xcalloc(np, sizeof *who);
     size_t n = 0;
-    char *tag = names_tag(rq->names);
+    char *tag = ci_names_tag(rq->names);
     for (size_t k = 0; k < np; k++) {
         if (parts[k].have)
             continue;

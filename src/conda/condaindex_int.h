@@ -29,6 +29,11 @@ int ci_index_load(const char *blob, size_t len, void **out);
 int ci_take_product(struct fetch_job *j, struct repodata_index *dst);
 /* The root whose URL prefixes url (the longest), 0 when none does. */
 size_t ci_root_of(const struct condaindex_request *rq, const char *url);
+/* "index-<checksum of NAMES>": the cache tag of products filtered by them. malloc'd. */
+char *ci_names_tag(const char *const *names);
+/* Keep of each record only the depends selection reads (the wanted names,
+ * the variant's and Python's packages): what a cached index holds. */
+void ci_prune(struct repodata_index *idx, const char *const *names);
 /* Does idx have a record of name for subdir? */
 int ci_has_records(const struct repodata_index *idx, const char *name, const char *subdir);
 

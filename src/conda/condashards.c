@@ -51,41 +51,62 @@ static void memo_set_none(const struct fetch_opts *fo, const char *url)
     free(key);
 }
 
-/* ---- the shard index as a fetch product ---- */
+/* ---- the shard index as a fetch product ----
+ * The whole index (tens of thousands of names) is read when it arrives;
+ * the cache keeps it reduced to the wanted names (shards_index_pack), so a
+ * warm run reads a few hundred bytes. */
+
+struct shix {
+    struct shards_index ix;
+    const char *const *names;        /* to keep when cached (NULL: as it is) */
+};
 
 static void shix_free(void *p)
 {
-    shards_index_free(p);
-    free(p);
+    struct shix *x = p;
+    shards_index_free(&x->ix);
+    free(x);
 }
 
 static int shix_load(const char *body, size_t len, void **out)
 {
-    struct shards_index *ix = xmalloc(sizeof *ix);
-    if (shards_index_parse(body, len, ix, NULL) != 0) {
-        free(ix);
+    struct shix *x = xcalloc(1, sizeof *x);
+    if (shards_index_parse(body, len, &x->ix, NULL) != 0) {
+        free(x);
         return -1;
     }
-    *out = ix;
+    *out = x;
     return 0;
 }
 
-static int shix_check(const char *body, size_t len, const char *url, void *ctx, void **product,
+static int shix_save(const void *p, char **blob, size_t *len)
+{
+    const struct shix *x = p;
+    return shards_index_pack(&x->ix, x->names, blob, len);
+}
+
+struct ix_ctx {
+    const char *subdir;
+    const char *const *names;
+};
+
+static int shix_check(const char *body, size_t len, const char *url, void *vctx, void **product,
                       char **why)
 {
-    const char *subdir = ctx;
-    struct shards_index *ix = xmalloc(sizeof *ix);
+    const struct ix_ctx *c = vctx;
+    struct shix *x = xcalloc(1, sizeof *x);
     (void)url;
-    if (shards_index_parse(body, len, ix, why) != 0) {
-        free(ix);
+    if (shards_index_parse(body, len, &x->ix, why) != 0) {
+        free(x);
         return -1;
     }
-    if (ix->subdir && strcmp(ix->subdir, subdir)) {
-        seterr(why, "the shard index is for %s, not %s", ix->subdir, subdir);
-        shix_free(ix);
+    if (x->ix.subdir && strcmp(x->ix.subdir, c->subdir)) {
+        seterr(why, "the shard index is for %s, not %s", x->ix.subdir, c->subdir);
+        shix_free(x);
         return -1;
     }
-    *product = ix;
+    x->names = c->names;
+    *product = x;
     return 0;
 }
 
@@ -94,6 +115,7 @@ static int shix_check(const char *body, size_t len, const char *url, void *ctx, 
 struct shard_ctx {
     const struct shards_index *ix;
     const char *name;
+    const char *const *names;        /* all the wanted names (what depends to keep) */
     struct strv urls;                /* the one URL */
 };
 
@@ -107,6 +129,7 @@ static int shard_check(const char *body, size_t len, const char *url, void *vctx
         free(idx);
         return -1;
     }
+    ci_prune(idx, c->names);
     *product = idx;
     return 0;
 }
@@ -127,9 +150,12 @@ struct shard_part {
     struct ci_part *part;
     struct strv urls;                /* shard index URLs, one per root asked */
     char name[160];
-    struct shards_index *ix;
+    struct ix_ctx ctx;
+    struct shix *shix;               /* the index that answered */
+    const struct shards_index *ix;
     const char *ix_url;              /* the index's URL (shards resolve against it) */
     int ix_cached;
+    const char *tag;                 /* cache tag: the wanted names */
 };
 
 static void index_job(struct fetch_job *j, struct shard_part *sp)
@@ -141,9 +167,11 @@ static void index_job(struct fetch_job *j, struct shard_part *sp)
     j->kind = FETCH_RAW;
     j->race = 1;
     j->check = shix_check;
-    j->check_ctx = (void *)sp->part->subdir;
+    j->check_ctx = &sp->ctx;
     j->product_free = shix_free;
+    j->product_save = shix_save;
     j->product_load = shix_load;
+    j->cache_tag = sp->tag;
 }
 
 /* Step 1: the shard index of every part, from the roots not known to lack one. */
@@ -160,6 +188,7 @@ static void fetch_indexes(const struct condaindex_request *rq, struct shard_part
         }
         snprintf(sp[k].name, sizeof sp[k].name, "%s/%s shard index", rq->channel,
                  sp[k].part->subdir);
+        sp[k].ctx = (struct ix_ctx){ sp[k].part->subdir, rq->names };
         index_job(&fj[k], &sp[k]);
     }
     double t0 = timing_now();
@@ -167,7 +196,8 @@ static void fetch_indexes(const struct condaindex_request *rq, struct shard_part
     out->fetch_s += timing_now() - t0;
     for (size_t k = 0; k < n; k++) {
         if (fj[k].body && fj[k].product) {
-            sp[k].ix = fj[k].product;
+            sp[k].shix = fj[k].product;
+            sp[k].ix = &sp[k].shix->ix;
             fj[k].product = NULL;
             sp[k].ix_url = fj[k].url_used;
             sp[k].ix_cached = fj[k].from_cache;
@@ -202,6 +232,7 @@ static void shard_jobs(const struct condaindex_request *rq, struct shard_part *s
         memset(c, 0, sizeof *c);
         c->ix = sp->ix;
         c->name = *nm;
+        c->names = rq->names;
         strv_push_take(&c->urls, u);
         (*n)++;
     }
@@ -290,14 +321,18 @@ void ci_shards_fetch(const struct condaindex_request *rq, struct ci_part *parts,
     struct fetch_job ij[2];
     size_t n = nparts < 2 ? nparts : 2;
     memset(sp, 0, sizeof sp);
-    for (size_t k = 0; k < n; k++)
+    char *tag = ci_names_tag(rq->names);
+    for (size_t k = 0; k < n; k++) {
         sp[k].part = &parts[k];
+        sp[k].tag = tag;
+    }
     fetch_indexes(rq, sp, n, ij, out);
     fetch_shards(rq, sp, n, out);
     for (size_t k = 0; k < n; k++) {
-        if (sp[k].ix)
-            shix_free(sp[k].ix);
+        if (sp[k].shix)
+            shix_free(sp[k].shix);
         fetch_job_clear(&ij[k]);      /* ix_url pointed into it: used up by now */
         strv_clear(&sp[k].urls);
     }
+    free(tag);
 }

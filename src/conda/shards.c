@@ -368,6 +368,60 @@ char *shards_url(const struct shards_index *ix, const char *index_url, const cha
     return out;
 }
 
+static void pack_str(msgpack_packer *pk, const char *s)
+{
+    size_t n = strlen(s);
+    msgpack_pack_str(pk, n);
+    msgpack_pack_str_body(pk, s, n);
+}
+
+static void pack_info(msgpack_packer *pk, const struct shards_index *ix)
+{
+    const char *keys[] = { "subdir", "base_url", "shards_base_url", "created_at" };
+    const char *vals[] = { ix->subdir, ix->base_url, ix->shards_base_url, ix->created_at };
+    size_t n = 0;
+    for (size_t i = 0; i < 4; i++)
+        n += vals[i] != NULL;
+    msgpack_pack_map(pk, n);
+    for (size_t i = 0; i < 4; i++)
+        if (vals[i]) {
+            pack_str(pk, keys[i]);
+            pack_str(pk, vals[i]);
+        }
+}
+
+int shards_index_pack(const struct shards_index *ix, const char *const *names, char **out,
+                      size_t *len)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    size_t n = 0;
+    for (const char *const *nm = names; nm && *nm; nm++)
+        n += shards_index_hash(ix, *nm) != NULL;
+    msgpack_pack_map(&pk, 3);
+    pack_str(&pk, "version");
+    msgpack_pack_int(&pk, ix->version ? ix->version : 1);
+    pack_str(&pk, "info");
+    pack_info(&pk, ix);
+    pack_str(&pk, "shards");
+    msgpack_pack_map(&pk, n);
+    for (const char *const *nm = names; nm && *nm; nm++) {
+        const unsigned char *sha = shards_index_hash(ix, *nm);
+        if (!sha)
+            continue;
+        pack_str(&pk, *nm);
+        msgpack_pack_bin(&pk, SHARDS_SHA256_LEN);
+        msgpack_pack_bin_body(&pk, sha, SHARDS_SHA256_LEN);
+    }
+    *out = xmalloc(sb.size ? sb.size : 1);
+    memcpy(*out, sb.data, sb.size);
+    *len = sb.size;
+    msgpack_sbuffer_destroy(&sb);
+    return 0;
+}
+
 void shards_index_free(struct shards_index *ix)
 {
     if (!ix)

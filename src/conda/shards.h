@@ -86,6 +86,13 @@ int shards_load(const struct shards_index *ix, const char *name, const void *bod
 int shards_parse(const void *body, size_t len, const unsigned char *expect, const char *subdir,
                  const char *const *names, struct repodata_index *out, char **err);
 
+/* The index reduced to NAMES (NULL-terminated; names it lacks are left
+ * out) as plain msgpack, in the index's own shape: shards_index_parse()
+ * reads it back. A cache keeps it instead of the whole index. *out is
+ * malloc'd. */
+int shards_index_pack(const struct shards_index *ix, const char *const *names, char **out,
+                      size_t *len);
+
 void shards_index_free(struct shards_index *ix);
 
 #endif

@@ -161,7 +161,7 @@ EOS
     [ "$status" -eq 0 ]
     [[ "$output" == *"pytorch=2.5.1=py3.11_cpu_0"* ]]
     local kb=${output##*maxrss=}
-    [ "$kb" -lt $((120 * 1024)) ]     # the decompressed document alone is ~200 MB
+    [ "$kb" -lt $((60 * 1024)) ]      # the decompressed document alone is ~200 MB
     # the cache holds kilobytes: the filtered index, not the body (of either mirror)
     local bytes
     bytes=$(du -sb "$TORCHSHIM_CACHE_DIR" | cut -f1)

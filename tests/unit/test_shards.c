@@ -416,6 +416,37 @@ static void test_bad_msgpack(void **state)
     shards_index_free(&ix);
 }
 
+/* The index reduced to a few names packs small and reads back the same
+ * (what the cache keeps for a warm run). */
+static void test_pack_reduced(void **state)
+{
+    (void)state;
+    struct shards_index ix, back;
+    load_index(linux64, &ix);
+    static const char *const names[] = { "pytorch", "libtorch", "no-such-package", NULL };
+    char *blob = NULL, *err = NULL;
+    size_t len = 0;
+    assert_int_equal(shards_index_pack(&ix, names, &blob, &len), 0);
+    assert_true(len < 512);
+    if (shards_index_parse(blob, len, &back, &err) != 0)
+        fail_msg("packed index: %s", err);
+    assert_int_equal(back.n, 2);
+    assert_memory_equal(shards_index_hash(&back, "pytorch"), shards_index_hash(&ix, "pytorch"),
+                        SHARDS_SHA256_LEN);
+    assert_null(shards_index_hash(&back, "no-such-package"));
+    assert_string_equal(back.subdir, ix.subdir);
+    assert_string_equal(back.shards_base_url, ix.shards_base_url);
+    char *u1 = shards_url(&ix, "http://m/cf/linux-64/repodata_shards.msgpack.zst", "libtorch", NULL);
+    char *u2 = shards_url(&back, "http://m/cf/linux-64/repodata_shards.msgpack.zst", "libtorch",
+                          NULL);
+    assert_string_equal(u1, u2);
+    free(u1);
+    free(u2);
+    free(blob);
+    shards_index_free(&back);
+    shards_index_free(&ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_tampered_shard),
         cmocka_unit_test(test_handmade_shard),
         cmocka_unit_test(test_bad_msgpack),
+        cmocka_unit_test(test_pack_reduced),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
