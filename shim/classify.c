@@ -150,6 +150,33 @@ static enum verdict classify_pip(int argc, char *const *args)
 
 static const char *const conda_needles[] = { "torch", "cpuonly", NULL };
 
+/* The value of -f / --file / --file=F / -fF at args[*j] (advancing *j past
+ * a separate value), or NULL when args[*j] is not that option. */
+static const char *conda_file_arg(int argc, char *const *args, int *j)
+{
+    const char *a = args[*j];
+    if (!strncmp(a, "--file", 6) && (a[6] == '=' || a[6] == '\0'))
+        return a[6] == '=' ? a + 7 : *j + 1 < argc ? args[++*j] : NULL;
+    if (a[0] == '-' && a[1] == 'f')
+        return a[2] ? a + 2 : *j + 1 < argc ? args[++*j] : NULL;
+    return NULL;
+}
+
+/* `conda env create|update [-f FILE]` (FILE: environment.yml by default):
+ * the engine when the file mentions PyTorch. */
+static enum verdict classify_conda_env(int argc, char *const *args)
+{
+    if (argc < 1 || (strcmp(args[0], "create") && strcmp(args[0], "update")))
+        return VERDICT_PASS;
+    const char *file = "environment.yml";
+    for (int j = 1; j < argc; j++) {
+        const char *f = conda_file_arg(argc, args, &j);
+        if (f)
+            file = f;
+    }
+    return file_mentions(file, conda_needles) ? VERDICT_ENGINE : VERDICT_PASS;
+}
+
 static enum verdict classify_conda(int argc, char *const *args)
 {
     int i = 0;
@@ -163,6 +190,8 @@ static enum verdict classify_conda(int argc, char *const *args)
     if (i >= argc)
         return VERDICT_PASS;
     const char *cmd = args[i];
+    if (!strcmp(cmd, "env"))
+        return classify_conda_env(argc - i - 1, args + i + 1);
     if (strcmp(cmd, "install") && strcmp(cmd, "create") && strcmp(cmd, "update") &&
         strcmp(cmd, "upgrade"))
         return VERDICT_PASS;
@@ -180,11 +209,10 @@ static enum verdict classify_conda(int argc, char *const *args)
             continue;
         if (mentions(a, "torch") || mentions(a, "cpuonly"))
             return VERDICT_ENGINE;
-        if (!strncmp(a, "--file", 6) && (a[6] == '=' || a[6] == '\0')) {
-            const char *file = a[6] == '=' ? a + 7 : j + 1 < argc ? args[++j] : NULL;
-            if (file && file_mentions(file, conda_needles))
-                return VERDICT_ENGINE;
-        }
+        /* --file (micromamba's -f: a spec list or an environment.yml) */
+        const char *file = conda_file_arg(argc, args, &j);
+        if (file && file_mentions(file, conda_needles))
+            return VERDICT_ENGINE;
     }
     return VERDICT_PASS;
 }

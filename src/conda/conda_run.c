@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "conda_env.h"
 #include "condajob.h"
 #include "resolve_forge.h"
 #include "rewrite_conda.h"
@@ -15,6 +16,8 @@ enum run_outcome conda_run(const struct config *cfg, const char *real, int argc,
                                               0 };
     struct conda_target target = t ? *t : none;
     target.plan = plan;
+    if (conda_env_applies(argc, args))
+        return conda_env_run(cfg, real, argc, args, &target, res);
     struct conda_job job;
     char *err = NULL;
     enum run_outcome o = RUN_REWRITTEN;

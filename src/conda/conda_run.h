@@ -1,7 +1,10 @@
 /* conda_run.h — the conda path from a command line to the command to run:
- * analyse (condajob), exact build strings from the channel's repodata
- * (resolve_conda), channels to mirrors and emit (rewrite_conda). Used by
- * the shim (a user's conda/mamba/micromamba command) and by plans. */
+ * analyse (condajob, the channels the tool will read: condachan), exact
+ * build strings from the channel's repodata (resolve_conda; conda-forge's
+ * for plans that take its route: resolve_forge), channels to mirrors and
+ * emit (rewrite_conda). Environment files (conda env create|update -f,
+ * micromamba create -f FILE.yml) go through conda_env.h. Used by the shim
+ * (a user's conda/mamba/micromamba command) and by plans. */
 #ifndef TORCHSHIM_CONDA_RUN_H
 #define TORCHSHIM_CONDA_RUN_H
 

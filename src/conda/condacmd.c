@@ -83,6 +83,42 @@ static const struct optdef conda_install[] = {
     OPTDEF_END,
 };
 
+/* conda env create / update (conda/cli/main_env_create.py, main_env_update.py),
+ * mamba env the same. */
+static const struct optdef conda_env[] = {
+    { "file", 'f', V, CONDA_FILE },
+    { "name", 'n', V, CONDA_NAME },
+    { "prefix", 'p', V, CONDA_PREFIX },
+    { "prune", 0, 0, CONDA_OTHER },
+    { "force", 0, 0, CONDA_OTHER },
+    { "yes", 'y', 0, CONDA_OTHER },
+    { "dry-run", 'd', 0, CONDA_DRY_RUN },
+    { "quiet", 'q', 0, CONDA_OTHER },
+    { "verbose", 'v', 0, CONDA_OTHER },
+    { "json", 0, 0, CONDA_OTHER },
+    { "console", 0, V, CONDA_OTHER },
+    { "solver", 0, V, CONDA_OTHER },
+    { "subdir", 0, V, CONDA_SUBDIR },
+    { "platform", 0, V, CONDA_SUBDIR },
+    { "no-default-packages", 0, 0, CONDA_OTHER },
+    { "use-index-cache", 'C', 0, CONDA_OTHER },
+    { "offline", 0, 0, CONDA_OTHER },
+    { "insecure", 'k', 0, CONDA_OTHER },
+    { "help", 'h', 0, CONDA_HELP },
+    OPTDEF_END,
+};
+
+static const struct optdef *conda_env_subtable(const char *subcmd)
+{
+    return !strcmp(subcmd, "create") || !strcmp(subcmd, "update") ? conda_env : NULL;
+}
+
+int condacmd_parse_env(int argc, char *const *argv, struct cmdline *out, char **err)
+{
+    static const struct optdef none[] = { OPTDEF_END };
+    return cmdline_parse(argc, argv, none, conda_env_subtable, out, err);
+}
+
 int condacmd_installs(const char *subcmd)
 {
     return subcmd && (!strcmp(subcmd, "install") || !strcmp(subcmd, "create") ||

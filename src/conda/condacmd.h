@@ -1,5 +1,5 @@
 /* condacmd.h — conda, mamba and micromamba command lines (argparse):
- * install, create, update/upgrade and their options. */
+ * install, create, update/upgrade and their options; env create/update. */
 #ifndef TORCHSHIM_CONDACMD_H
 #define TORCHSHIM_CONDACMD_H
 
@@ -23,5 +23,9 @@ int condacmd_installs(const char *subcmd);
 const struct optdef *condacmd_option(int id);
 
 int condacmd_parse(int argc, char *const *argv, struct cmdline *out, char **err);
+
+/* The words after `conda env` / `mamba env`: "create|update [options]"
+ * (the first word is the subcommand; -f/--file, -n, -p, --prune, ...). */
+int condacmd_parse_env(int argc, char *const *argv, struct cmdline *out, char **err);
 
 #endif
