@@ -939,129 +939,102 @@ void condaselect_result_free(struct condaselect_result *res)
     memset(res, 0, sizeof *res);
 }
 
-int condaselect_run(const struct repodata_index *idx, const struct condaselect_request *req,
-                    struct condaselect_result *out, char **err)
+/* Which specs are ours: 'p' pytorch, 'm' a family member, 'v' a variant
+ * spec, 0 others (role[i]). Returns whether any is of the family. */
+static int assign_roles(struct ctx *c, char *role)
 {
-    memset(out, 0, sizeof *out);
-    if (!idx || !req || (req->n_specs && !req->specs))
-        return seterr(err, "condaselect: no index or request");
-    for (size_t i = 0; i < req->n_specs; i++)
-        if (!req->specs[i] || !req->specs[i]->original)
-            return seterr(err, "condaselect: spec %zu is not a parsed match spec", i);
-
-    struct ctx c;
-    memset(&c, 0, sizeof c);
-    c.idx = idx;
-    c.req = req;
-    const char *subdir = req->subdir;
-    const char *python = req->python;
-
-    /* Which specs are ours? */
+    const struct condaselect_request *req = c->req;
     int any_family = 0;
-    char *role = xcalloc(req->n_specs ? req->n_specs : 1, 1);   /* 'p', 'm', 'v' or 0 */
-    c.members = xcalloc(req->n_specs ? req->n_specs : 1, sizeof *c.members);
     for (size_t i = 0; i < req->n_specs; i++) {
         const struct matchspec *ms = req->specs[i];
         if (!ms->name || !pytorch_channel(ms))
             continue;
         if (strcmp(ms->name, "pytorch") == 0) {
             role[i] = 'p';
-            if (!c.pytorch)
-                c.pytorch = ms;
+            if (!c->pytorch)
+                c->pytorch = ms;
             any_family = 1;
         } else if (is_variant_name(ms->name)) {
             role[i] = 'v';
-        } else if (!strchr(ms->name, '*') && is_member_name(idx, ms->name, subdir)) {
+        } else if (!strchr(ms->name, '*') && is_member_name(c->idx, ms->name, req->subdir)) {
             role[i] = 'm';
             any_family = 1;
             size_t k;
-            for (k = 0; k < c.n_members; k++)
-                if (strcmp(c.members[k].ms->name, ms->name) == 0)
+            for (k = 0; k < c->n_members; k++)
+                if (strcmp(c->members[k].ms->name, ms->name) == 0)
                     break;
-            if (k == c.n_members)
-                c.members[c.n_members++].ms = ms;
+            if (k == c->n_members)
+                c->members[c->n_members++].ms = ms;
         }
     }
+    return any_family;
+}
 
-    int rc = -1;
-    struct sbuf msg = { NULL, 0 };
-    if (!any_family) {
-        for (size_t i = 0; i < req->n_specs; i++)
-            strv_push(&out->specs, req->specs[i]->original);
-        rc = 0;
-        goto done;
-    }
-    if (decide_want(&c, err) < 0)
-        goto done;
-
-    set_load(&c.pt, idx, "pytorch", subdir);
-    for (size_t k = 0; k < c.n_members; k++) {
-        struct member *m = &c.members[k];
+/* Every member's records that fit its spec and the Python. */
+static void load_members(struct ctx *c)
+{
+    for (size_t k = 0; k < c->n_members; k++) {
+        struct member *m = &c->members[k];
         struct set all;
-        set_load(&all, idx, m->ms->name, subdir);
-        /* keep the ones that fit the user's spec and the Python */
+        set_load(&all, c->idx, m->ms->name, c->req->subdir);
         m->recs.v = all.n ? xcalloc(all.n, sizeof *m->recs.v) : NULL;
         for (size_t i = 0; i < all.n; i++) {
-            if (spec_ok(m->ms, all.v[i].r) && python_ok(&all.v[i], python)) {
+            if (spec_ok(m->ms, all.v[i].r) && python_ok(&all.v[i], c->req->python))
                 m->recs.v[m->recs.n++] = all.v[i];
-            } else {
+            else
                 recinfo_free(&all.v[i]);
-            }
         }
         free(all.v);
     }
+}
 
-    /* pytorch candidates, best first */
-    struct recinfo **cand = xcalloc(c.pt.n ? c.pt.n : 1, sizeof *cand);
+/* The best pytorch candidate every member has a build for; NULL with *msg
+ * saying why none. */
+static struct recinfo *choose(struct ctx *c, struct sbuf *msg)
+{
+    struct recinfo **cand = xcalloc(c->pt.n ? c->pt.n : 1, sizeof *cand);
     size_t nc = 0;
-    for (size_t i = 0; i < c.pt.n; i++) {
-        struct recinfo *ri = &c.pt.v[i];
-        if (spec_ok(c.pytorch, ri->r) && python_ok(ri, python) && variant_ok(ri, &c.want) &&
-            installed_ok(&c, ri))
+    for (size_t i = 0; i < c->pt.n; i++) {
+        struct recinfo *ri = &c->pt.v[i];
+        if (spec_ok(c->pytorch, ri->r) && python_ok(ri, c->req->python) &&
+            variant_ok(ri, &c->want) && installed_ok(c, ri))
             cand[nc++] = ri;
     }
     qsort(cand, nc, sizeof *cand, cmp_pytorch);
-    keep_installed_first(&c, cand, nc);
-
+    keep_installed_first(c, cand, nc);
     struct recinfo *chosen = NULL;
     for (size_t i = 0; i < nc && !chosen; i++) {
         size_t k;
-        for (k = 0; k < c.n_members; k++) {
-            c.members[k].chosen = pick_member(&c.members[k], cand[i]);
-            if (!c.members[k].chosen)
+        for (k = 0; k < c->n_members; k++)
+            if (!(c->members[k].chosen = pick_member(&c->members[k], cand[i])))
                 break;
-        }
-        if (k == c.n_members) {
+        if (k == c->n_members)
             chosen = cand[i];
-        } else if (i == 0) {
-            explain_member(&c, &c.members[k], cand[i], &msg);
-        }
+        else if (i == 0)
+            explain_member(c, &c->members[k], cand[i], msg);
     }
-    if (!chosen) {
-        if (!nc)
-            explain_pytorch(&c, &msg);
-        seterr(err, "%s", msg.s ? msg.s : "no pytorch build fits");
-        free(cand);
-        goto done;
-    }
+    if (!nc)
+        explain_pytorch(c, msg);
     free(cand);
+    return chosen;
+}
 
-    /* the answer, in the user's order */
+/* The answer, in the user's order, then the variant spec when added. */
+static void answer(const struct ctx *c, const char *role, const struct recinfo *chosen,
+                   struct condaselect_result *out)
+{
+    const struct condaselect_request *req = c->req;
     for (size_t i = 0; i < req->n_specs; i++) {
         const struct matchspec *ms = req->specs[i];
-        if (role[i] == 'p') {
-            strv_push_take(&out->specs, format_pin(ms, chosen, python));
-        } else if (role[i] == 'm') {
-            size_t k;
-            for (k = 0; k < c.n_members; k++)
-                if (strcmp(c.members[k].ms->name, ms->name) == 0)
-                    break;
-            strv_push_take(&out->specs, format_pin(ms, c.members[k].chosen, python));
-        } else {
-            strv_push(&out->specs, ms->original);
-        }
+        const struct recinfo *ri = role[i] == 'p' ? chosen : NULL;
+        for (size_t k = 0; role[i] == 'm' && k < c->n_members; k++)
+            if (strcmp(c->members[k].ms->name, ms->name) == 0) {
+                ri = c->members[k].chosen;
+                break;
+            }
+        strv_push_take(&out->specs, ri ? format_pin(ms, ri, req->python) : xstrdup(ms->original));
     }
-    if (!c.variant_spec_given && !req->add_nothing) {
+    if (!c->variant_spec_given && !req->add_nothing) {
         if (chosen->kind == VK_CPU) {
             strv_push(&out->specs, "cpuonly");
             out->n_added++;
@@ -1082,8 +1055,39 @@ int condaselect_run(const struct repodata_index *idx, const struct condaselect_r
             variant_label(chosen, lab, sizeof lab);
         out->variant = xstrdup(lab);
     }
-    rc = 0;
-done:
+}
+
+int condaselect_run(const struct repodata_index *idx, const struct condaselect_request *req,
+                    struct condaselect_result *out, char **err)
+{
+    memset(out, 0, sizeof *out);
+    if (!idx || !req || (req->n_specs && !req->specs))
+        return seterr(err, "condaselect: no index or request");
+    for (size_t i = 0; i < req->n_specs; i++)
+        if (!req->specs[i] || !req->specs[i]->original)
+            return seterr(err, "condaselect: spec %zu is not a parsed match spec", i);
+    struct ctx c;
+    memset(&c, 0, sizeof c);
+    c.idx = idx;
+    c.req = req;
+    char *role = xcalloc(req->n_specs ? req->n_specs : 1, 1);
+    c.members = xcalloc(req->n_specs ? req->n_specs : 1, sizeof *c.members);
+    struct sbuf msg = { NULL, 0 };
+    int rc = 0;
+    if (!assign_roles(&c, role)) {
+        for (size_t i = 0; i < req->n_specs; i++)
+            strv_push(&out->specs, req->specs[i]->original);
+    } else if (decide_want(&c, err) < 0) {
+        rc = -1;
+    } else {
+        set_load(&c.pt, idx, "pytorch", req->subdir);
+        load_members(&c);
+        const struct recinfo *chosen = choose(&c, &msg);
+        if (chosen)
+            answer(&c, role, chosen, out);
+        else
+            rc = seterr(err, "%s", msg.s ? msg.s : "no pytorch build fits");
+    }
     if (rc < 0)
         condaselect_result_free(out);
     free(msg.s);

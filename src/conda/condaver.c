@@ -152,6 +152,32 @@ static void underscores_to_dots(char *s)
             s[i] = '.';
 }
 
+/* "N!main+local": cut the epoch and the local part off *main_s. */
+static int split_parts(char **main_s, char **epoch_s, char **local_s, const char *text,
+                       size_t len, char **err)
+{
+    char *bang = strchr(*main_s, '!');
+    if (bang) {
+        if (strchr(bang + 1, '!'))
+            return seterr(err, "duplicated epoch separator '!' in '%.*s'", (int)len, text);
+        size_t elen = (size_t)(bang - *main_s);
+        if (elen == 0 || strspn(*main_s, "0123456789") != elen)
+            return seterr(err, "epoch must be an integer in '%.*s'", (int)len, text);
+        *bang = '\0';
+        *epoch_s = *main_s;
+        *main_s = bang + 1;
+    }
+    char *plus = strchr(*main_s, '+');
+    if (plus) {
+        if (strchr(plus + 1, '+'))
+            return seterr(err, "duplicated local version separator '+' in '%.*s'", (int)len,
+                          text);
+        *plus = '\0';
+        *local_s = plus + 1;
+    }
+    return 0;
+}
+
 static int ver_parse(const char *text, struct ver *v, char **err)
 {
     memset(v, 0, sizeof *v);
@@ -186,32 +212,10 @@ static int ver_parse(const char *text, struct ver *v, char **err)
         return r;
     }
 
-    char *epoch_s = b;
-    char *bang = strchr(main_s, '!');
-    if (bang) {
-        if (strchr(bang + 1, '!')) {
-            ver_free(v);
-            return seterr(err, "duplicated epoch separator '!' in '%.*s'", (int)len, text);
-        }
-        size_t elen = (size_t)(bang - main_s);
-        if (elen == 0 || strspn(main_s, "0123456789") != elen) {
-            ver_free(v);
-            return seterr(err, "epoch must be an integer in '%.*s'", (int)len, text);
-        }
-        *bang = '\0';
-        epoch_s = main_s;
-        main_s = bang + 1;
-    }
-    char *local_s = NULL;
-    char *plus = strchr(main_s, '+');
-    if (plus) {
-        if (strchr(plus + 1, '+')) {
-            ver_free(v);
-            return seterr(err, "duplicated local version separator '+' in '%.*s'",
-                           (int)len, text);
-        }
-        *plus = '\0';
-        local_s = plus + 1;
+    char *epoch_s = b, *local_s = NULL;
+    if (split_parts(&main_s, &epoch_s, &local_s, text, len, err) < 0) {
+        ver_free(v);
+        return -1;
     }
     underscores_to_dots(main_s);
     if (local_s)
@@ -493,109 +497,89 @@ static struct condaver_node *regex_leaf(struct lexer *lx, const char *t)
     return n;
 }
 
-/* Compile one leaf of the spec: t is its trimmed text. */
-static struct condaver_node *leaf_compile(struct lexer *lx, const char *t)
+/* "~=2.3.0" also needs the prefix 2.3: the version minus its last component. */
+static int compat_prefix(struct lexer *lx, struct condaver_node *n, const char *t)
 {
-    size_t len = strlen(t);
-    struct condaver_node *n;
+    const char *arg = n->arg, *end = strchr(arg, '+');
+    size_t cut = end ? (size_t)(end - arg) : strlen(arg);
+    while (cut > 0 && arg[cut - 1] != '.' && arg[cut - 1] != '_' && arg[cut - 1] != '!')
+        cut--;
+    if (cut < 2 || arg[cut - 1] == '!')
+        return seterr(lx->err, "'~=' needs at least two components in '%s'", t);
+    char *pre = xstrndup(arg, cut - 1);
+    int r = ver_parse(pre, &n->prefix, NULL);
+    free(pre);
+    return r < 0 ? seterr(lx->err, "invalid version spec '%s'", t) : 0;
+}
 
-    if (t[0] == '^' || t[len - 1] == '$') {
-        if (t[0] != '^' || t[len - 1] != '$') {
-            seterr(lx->err, "regex version spec '%s' must start with '^' and end with '$'", t);
-            return NULL;
+/* An operator leaf: "==2.3.1", ">=2.1", "!=8.3.*", "~=2.3.0", "=2.3". */
+static struct condaver_node *op_leaf(struct lexer *lx, const char *t)
+{
+    static const struct { const char *tok; enum op op; } ops[] = {
+        { "==", OP_EQ }, { "!=", OP_NE }, { "<=", OP_LE }, { ">=", OP_GE },
+        { "~=", OP_COMPAT }, { "=", OP_STARTS }, { "<", OP_LT }, { ">", OP_GT },
+    };
+    size_t oplen = 0;
+    enum op op = OP_ANY;
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0] && !oplen; k++)
+        if (strncmp(t, ops[k].tok, strlen(ops[k].tok)) == 0) {
+            op = ops[k].op;
+            oplen = strlen(ops[k].tok);
         }
-        return regex_leaf(lx, t);
+    const char *vs = t + oplen;
+    if (!oplen || !*vs || strchr("=<>!~", *vs)) {
+        seterr(lx->err, "invalid operator in version spec '%s'", t);
+        return NULL;
     }
-
-    if (strchr("=<>!~", t[0])) {
-        static const struct { const char *tok; enum op op; } ops[] = {
-            { "==", OP_EQ }, { "!=", OP_NE }, { "<=", OP_LE }, { ">=", OP_GE },
-            { "~=", OP_COMPAT }, { "=", OP_STARTS }, { "<", OP_LT }, { ">", OP_GT },
-        };
-        size_t k, oplen = 0;
-        enum op op = OP_ANY;
-        for (k = 0; k < sizeof ops / sizeof ops[0]; k++) {
-            size_t l = strlen(ops[k].tok);
-            if (strncmp(t, ops[k].tok, l) == 0) {
-                op = ops[k].op;
-                oplen = l;
-                break;
-            }
-        }
-        const char *vs = t + oplen;
-        if (!oplen || !*vs || strchr("=<>!~", *vs)) {
-            seterr(lx->err, "invalid operator in version spec '%s'", t);
-            return NULL;
-        }
-        char *arg = xstrdup(vs);
-        size_t al = strlen(arg);
-        int star = 0;
-        if (al >= 2 && strcmp(arg + al - 2, ".*") == 0) {
-            arg[al - 2] = '\0';
-            star = 1;
-        } else if (al >= 2 && arg[al - 1] == '*' && (op == OP_STARTS || op == OP_GE)) {
-            arg[al - 1] = '\0';
-            star = 1;
-        }
-        if (star) {
-            if (op == OP_COMPAT) {
-                free(arg);
-                seterr(lx->err, "'~=' cannot be combined with '.*' in '%s'", t);
-                return NULL;
-            }
-            if (op == OP_NE)
-                op = OP_NOTSTARTS;
-            else if (op == OP_EQ)
-                op = OP_STARTS;      /* "==2.3.*": what people mean */
-        }
-        n = node_new(op);
-        n->arg = arg;
-        char *verr = NULL;
-        if (ver_parse(arg, &n->v, &verr) < 0) {
-            seterr(lx->err, "invalid version spec '%s': %s", t, verr);
-            free(verr);
-            node_free(n);
-            return NULL;
-        }
-        if (op == OP_COMPAT) {
-            /* ~=2.3.0 also needs the prefix 2.3: drop the last component */
-            const char *end = strchr(arg, '+');
-            size_t mlen = end ? (size_t)(end - arg) : strlen(arg);
-            size_t cut = mlen;
-            while (cut > 0 && arg[cut - 1] != '.' && arg[cut - 1] != '_' &&
-                   arg[cut - 1] != '!')
-                cut--;
-            if (cut < 2 || arg[cut - 1] == '!') {
-                seterr(lx->err, "'~=' needs at least two components in '%s'", t);
-                node_free(n);
-                return NULL;
-            }
-            char *pre = xstrndup(arg, cut - 1);
-            int r = ver_parse(pre, &n->prefix, NULL);
-            free(pre);
-            if (r < 0) {
-                seterr(lx->err, "invalid version spec '%s'", t);
-                node_free(n);
-                return NULL;
-            }
-        }
+    char *arg = xstrdup(vs);
+    size_t al = strlen(arg);
+    int star = 0;
+    if (al >= 2 && strcmp(arg + al - 2, ".*") == 0) {
+        arg[al - 2] = '\0';
+        star = 1;
+    } else if (al >= 2 && arg[al - 1] == '*' && (op == OP_STARTS || op == OP_GE)) {
+        arg[al - 1] = '\0';
+        star = 1;
+    }
+    if (star && op == OP_COMPAT) {
+        free(arg);
+        seterr(lx->err, "'~=' cannot be combined with '.*' in '%s'", t);
+        return NULL;
+    }
+    if (star)
+        op = op == OP_NE ? OP_NOTSTARTS : op == OP_EQ ? OP_STARTS : op;  /* "==2.3.*" */
+    struct condaver_node *n = node_new(op);
+    n->arg = arg;
+    char *verr = NULL;
+    if (ver_parse(arg, &n->v, &verr) < 0) {
+        seterr(lx->err, "invalid version spec '%s': %s", t, verr);
+        free(verr);
+    } else if (op != OP_COMPAT || compat_prefix(lx, n, t) == 0) {
         return n;
     }
+    node_free(n);
+    return NULL;
+}
 
+/* A leaf without an operator: "*", a glob "1.*.3", "2.3.*" / "2.3*",
+ * text with '@', or an exact version. */
+static struct condaver_node *plain_leaf(struct lexer *lx, const char *t)
+{
+    size_t len = strlen(t);
     if (strcmp(t, "*") == 0)
         return node_new(OP_ANY);
-
     for (const char *q = t; *q; q++)
         if (!is_glob_char((unsigned char)*q)) {
             seterr(lx->err, "invalid character '%c' in version spec '%s'", *q, lx->s);
             return NULL;
         }
-
     size_t stripped = len;
     while (stripped && t[stripped - 1] == '*')
         stripped--;
-    if (memchr(t, '*', stripped)) {
-        n = node_new(OP_GLOB);
+    struct condaver_node *n;
+    int glob = memchr(t, '*', stripped) != NULL;
+    if (glob || (t[len - 1] != '*' && strchr(t, '@'))) {
+        n = node_new(glob ? OP_GLOB : OP_TEXT);
         n->arg = xstrdup(t);
         return n;
     }
@@ -606,10 +590,6 @@ static struct condaver_node *leaf_compile(struct lexer *lx, const char *t)
             l--;
         n = node_new(OP_STARTS);
         n->arg = xstrndup(t, l);
-    } else if (strchr(t, '@')) {
-        n = node_new(OP_TEXT);
-        n->arg = xstrdup(t);
-        return n;
     } else {
         n = node_new(OP_EQ);
         n->arg = xstrdup(t);
@@ -622,6 +602,22 @@ static struct condaver_node *leaf_compile(struct lexer *lx, const char *t)
         return NULL;
     }
     return n;
+}
+
+/* Compile one leaf of the spec: t is its trimmed text. */
+static struct condaver_node *leaf_compile(struct lexer *lx, const char *t)
+{
+    size_t len = strlen(t);
+    if (t[0] == '^' || t[len - 1] == '$') {
+        if (t[0] != '^' || t[len - 1] != '$') {
+            seterr(lx->err, "regex version spec '%s' must start with '^' and end with '$'", t);
+            return NULL;
+        }
+        return regex_leaf(lx, t);
+    }
+    if (strchr("=<>!~", t[0]))
+        return op_leaf(lx, t);
+    return plain_leaf(lx, t);
 }
 
 static struct condaver_node *parse_or(struct lexer *lx);

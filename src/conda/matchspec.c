@@ -395,12 +395,9 @@ int matchspec_parse(const char *s, struct matchspec *out, char **err)
     return matchspec_parse_as(s, 0, out, err);
 }
 
-int matchspec_parse_as(const char *s, int flags, struct matchspec *out, char **err)
+/* The spec's text without outer quotes and a trailing "# comment". */
+static char *clean_text(const char *s)
 {
-    memset(out, 0, sizeof *out);
-    if (!s)
-        return seterr(err, "no match spec given");
-    struct fields f = { 0 };
     char *work = trim_dup(s, strlen(s));
     size_t n = strlen(work);
     /* a spec quoted as a whole: "pytorch>=2.1,<2.4" */
@@ -415,62 +412,51 @@ int matchspec_parse_as(const char *s, int flags, struct matchspec *out, char **e
         free(work);
         work = t;
     }
-    int rc = -1;
-    if (!*work) {
-        seterr(err, "empty match spec");
-        goto out;
-    }
+    return work;
+}
 
-    if (is_package_file(work)) {
-        if (parse_package_file(work, &f, err) < 0)
-            goto out;
-        goto done;
-    }
-
-    /* Brackets: "name[key=value, ...]" at the end. */
-    struct fields br = { 0 };
+/* Brackets: "name[key=value, ...]" at the end of WORK, into BR (cut off). */
+static int take_brackets(char *work, struct fields *br, const char *s, char **err)
+{
     char *lb = strchr(work, '[');
-    if (lb) {
-        char *rb = strrchr(work, ']');
-        if (!rb || rb < lb) {
-            seterr(err, "unbalanced '[' in '%s'", s);
-            goto out;
+    if (!lb)
+        return 0;
+    char *rb = strrchr(work, ']');
+    if (!rb || rb < lb)
+        return seterr(err, "unbalanced '[' in '%s'", s);
+    for (char *q = rb + 1; *q; q++)
+        if (!isspace((unsigned char)*q))
+            return seterr(err, "text after ']' in '%s'", s);
+    char quote = 0;
+    for (char *q = lb + 1; q < rb; q++) {
+        if (quote) {
+            if (*q == quote)
+                quote = 0;
+        } else if (*q == '\'' || *q == '"') {
+            quote = *q;
+        } else if (*q == '[' || *q == ']') {
+            return seterr(err, "more than one bracket section in '%s'", s);
         }
-        for (char *q = rb + 1; *q; q++)
-            if (!isspace((unsigned char)*q)) {
-                seterr(err, "text after ']' in '%s'", s);
-                goto out;
-            }
-        char quote = 0;
-        for (char *q = lb + 1; q < rb; q++) {
-            if (quote) {
-                if (*q == quote)
-                    quote = 0;
-            } else if (*q == '\'' || *q == '"') {
-                quote = *q;
-            } else if (*q == '[' || *q == ']') {
-                seterr(err, "more than one bracket section in '%s'", s);
-                goto out;
-            }
-        }
-        *rb = '\0';
-        if (parse_brackets(lb + 1, &br, s, err) < 0) {
-            fields_free(&br);
-            goto out;
-        }
-        *lb = '\0';
     }
+    *rb = '\0';
+    if (parse_brackets(lb + 1, br, s, err) < 0)
+        return -1;
+    *lb = '\0';
+    return 0;
+}
 
-    /* Channel: "channel::name..." (a single ':' is conda's ignored namespace). */
-    char *rest = work;
-    char *dc = NULL;
+/* Channel: "channel::name..." (a single ':' is conda's ignored namespace).
+ * Returns where the name starts. */
+static char *take_channel(char *work, struct fields *f)
+{
+    char *rest = work, *dc = NULL;
     for (char *q = strstr(work, "::"); q; q = strstr(q + 1, "::"))
         dc = q;
     if (dc) {
         *dc = '\0';
         char *ch = trim_dup(work, strlen(work));
         if (*ch)
-            split_channel(ch, &f.channel, &f.subdir);
+            split_channel(ch, &f->channel, &f->subdir);
         free(ch);
         rest = dc + 2;
     } else {
@@ -480,66 +466,96 @@ int matchspec_parse_as(const char *s, int flags, struct matchspec *out, char **e
     }
     while (isspace((unsigned char)*rest))
         rest++;
+    return rest;
+}
 
-    /* Name: up to the first blank or operator. */
+/* conda's translation of "=V" (fuzzy "V*") and "==V" without a build. */
+static char *translate_version(char *version, const char *build, int *fuzzy)
+{
+    if (version[0] != '=')
+        return version;
+    const char *t = version + 1;
+    char *nv = NULL;
+    if (version[1] == '=' && !build) {
+        nv = xstrdup(version + 2);
+    } else if (!strpbrk(t, "=,|")) {
+        if (!build && t[strlen(t) - 1] != '*') {
+            nv = xasprintf("%s*", t);
+            *fuzzy = 1;
+        } else {
+            nv = xstrdup(t);
+        }
+    }
+    if (!nv)
+        return version;
+    free(version);
+    return nv;
+}
+
+/* Name: up to the first blank or operator; then version and build. */
+static int take_name_version(const char *rest, struct fields *f, int *fuzzy, const char *s,
+                             char **err)
+{
     size_t nl = strcspn(rest, " \t=<>!~");
-    f.name = xstrndup(rest, nl);
-    char *vb = rest + nl;
+    f->name = xstrndup(rest, nl);
+    const char *vb = rest + nl;
     char *vbt = trim_dup(vb, strlen(vb));
+    int rc = 0;
     if (strcmp(vbt, "=") == 0 && vb[0] == '=') {
         /* "numpy=": no version */
     } else if (*vbt) {
         char *version, *build;
         split_version_build(vbt, &version, &build);
         if (!*version || strspn(version, "=<>!~") == strlen(version)) {
-            seterr(err, "missing version after '%s' in '%s'", version, s);
+            rc = seterr(err, "missing version after '%s' in '%s'", version, s);
             free(version);
             free(build);
-            free(vbt);
-            fields_free(&br);
-            goto out;
+        } else {
+            f->version = translate_version(version, build, fuzzy);
+            f->build = build;
         }
-        if (version[0] == '=') {
-            const char *t = version + 1;
-            char *nv = NULL;
-            if (version[1] == '=' && !build) {
-                nv = xstrdup(version + 2);
-            } else if (!strpbrk(t, "=,|")) {
-                if (!build && t[strlen(t) - 1] != '*') {
-                    nv = xasprintf("%s*", t);
-                    out->fuzzy = 1;
-                } else {
-                    nv = xstrdup(t);
-                }
-            }
-            if (nv) {
-                free(version);
-                version = nv;
-            }
-        }
-        f.version = version;
-        f.build = build;
     }
     free(vbt);
+    return rc;
+}
 
-    /* Anything in brackets overrides the same field given outside. */
-    if (br.version)
-        out->fuzzy = 0;
-    char **dst[] = { &f.name, &f.version, &f.build, &f.build_number, &f.channel, &f.subdir };
-    char **src[] = { &br.name, &br.version, &br.build, &br.build_number, &br.channel, &br.subdir };
+/* Anything in brackets overrides the same field given outside. */
+static void bracket_override(struct fields *f, struct fields *br, int *fuzzy)
+{
+    if (br->version)
+        *fuzzy = 0;
+    char **dst[] = { &f->name, &f->version, &f->build, &f->build_number, &f->channel, &f->subdir };
+    char **src[] = { &br->name, &br->version, &br->build, &br->build_number, &br->channel,
+                     &br->subdir };
     for (size_t i = 0; i < sizeof dst / sizeof dst[0]; i++)
         if (*src[i]) {
             replace(dst[i], *src[i]);
             *src[i] = NULL;
         }
-    fields_free(&br);
+}
 
-done:
-    if (finish(out, &f, flags, s, err) < 0)
-        goto out;
-    out->original = xstrdup(s);
-    rc = 0;
-out:
+int matchspec_parse_as(const char *s, int flags, struct matchspec *out, char **err)
+{
+    memset(out, 0, sizeof *out);
+    if (!s)
+        return seterr(err, "no match spec given");
+    struct fields f = { 0 }, br = { 0 };
+    char *work = clean_text(s);
+    int rc = -1;
+    if (!*work) {
+        seterr(err, "empty match spec");
+    } else if (is_package_file(work)) {
+        rc = parse_package_file(work, &f, err);
+    } else if (take_brackets(work, &br, s, err) == 0 &&
+               take_name_version(take_channel(work, &f), &f, &out->fuzzy, s, err) == 0) {
+        bracket_override(&f, &br, &out->fuzzy);
+        rc = 0;
+    }
+    if (rc == 0 && finish(out, &f, flags, s, err) == 0)
+        out->original = xstrdup(s);
+    else
+        rc = -1;
+    fields_free(&br);
     fields_free(&f);
     free(work);
     if (rc < 0)
