@@ -35,9 +35,19 @@ static void see_source(struct pip_job *job, int opt, const char *url)
             job->has_index = 1;
         return;
     }
+    char variant[32];
+    int nightly;
+    const struct site *mirror = config_wheels_site_of(job->cfg, url, variant, sizeof variant,
+                                                      &nightly);
+    if (mirror) {  /* a wheels mirror the user chose: it is the source */
+        if (!job->user_site)
+            job->user_site = mirror;
+        note_variant(job, variant);
+        job->nightly |= nightly;
+    }
     if (opt == PIP_INDEX_URL) {
         job->has_index = 1;
-        if (!urlmap_is_official_pypi(url))
+        if (!urlmap_is_official_pypi(url) && !mirror)
             job->index_nonofficial = 1;
     }
 }
