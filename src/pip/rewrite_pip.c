@@ -243,11 +243,8 @@ out:
  * wheel. */
 static void add_wheels_source(struct pip_job *job)
 {
-    int pinned = 0;
-    for (size_t i = 0; i < job->ntreqs; i++)
-        pinned |= job->treqs[i].pinned != NULL;
     const struct site *w = job->wheels_site;
-    if (!pinned || !w || !job->resolved_variant[0] || job->pytorch_source || job->user_site)
+    if (!w || !job->resolved_variant[0] || job->pytorch_source || job->user_site)
         return;
     const char *tmpl = job->nightly ? w->wheels_nightly : w->url[ROLE_WHEELS];
     if (!tmpl)
