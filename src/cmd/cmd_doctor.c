@@ -44,58 +44,6 @@
 #define OS_RELEASE_MAX (64 * 1024)
 
 /* ------------------------------------------------------------------ */
-/* the install line: the front end, run as a child                     */
-
-/* The front end: $TORCHSHIM_FRONT (it sets that when it runs us), else
- * beside the engine (build tree), else <engine dir>/../../bin (installed). */
-static char *front_end_path(void)
-{
-    const char *f = getenv("TORCHSHIM_FRONT");
-    if (f && *f && access(f, X_OK) == 0)
-        return xstrdup(f);
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    const char *dir = dirname(exe);
-    static const char *const rel[] = { "torchshim", "../../bin/torchshim" };
-    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
-        char *p = xasprintf("%s/%s", dir, rel[i]);
-        if (access(p, X_OK) == 0)
-            return p;
-        free(p);
-    }
-    return NULL;
-}
-
-/* The last message line of TEXT without the "torchshim: [error: ]" prefix;
- * malloc'd, NULL if there is none. */
-static char *last_message(const char *text)
-{
-    if (!text)
-        return NULL;
-    const char *best = NULL, *best_err = NULL;
-    size_t best_len = 0, best_err_len = 0;
-    for (const char *p = text; *p;) {
-        size_t n = strcspn(p, "\n");
-        if (n) {
-            best = p, best_len = n;
-            if (!strncmp(p, "torchshim: error: ", 18))
-                best_err = p, best_err_len = n;
-        }
-        p += n + (p[n] == '\n');
-    }
-    if (best_err)
-        return xstrndup(best_err + 18, best_err_len - 18);
-    if (!best)
-        return NULL;
-    if (!strncmp(best, "torchshim: ", 11))
-        return xstrndup(best + 11, best_len - 11);
-    return xstrndup(best, best_len);
-}
-
-/* ------------------------------------------------------------------ */
 /* the facts                                                            */
 
 struct env_fact {
@@ -748,6 +696,55 @@ static char *to_json(const struct doctor *dr)
 
 /* ------------------------------------------------------------------ */
 /* the install line: the front end, run as a child while the rest is gathered */
+
+/* The front end: $TORCHSHIM_FRONT (it sets that when it runs us), else
+ * beside the engine (build tree), else <engine dir>/../../bin (installed). */
+static char *front_end_path(void)
+{
+    const char *f = getenv("TORCHSHIM_FRONT");
+    if (f && *f && access(f, X_OK) == 0)
+        return xstrdup(f);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    const char *dir = dirname(exe);
+    static const char *const rel[] = { "torchshim", "../../bin/torchshim" };
+    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+        char *p = xasprintf("%s/%s", dir, rel[i]);
+        if (access(p, X_OK) == 0)
+            return p;
+        free(p);
+    }
+    return NULL;
+}
+
+/* The last message line of TEXT without the "torchshim: [error: ]" prefix;
+ * malloc'd, NULL if there is none. */
+static char *last_message(const char *text)
+{
+    if (!text)
+        return NULL;
+    const char *best = NULL, *best_err = NULL;
+    size_t best_len = 0, best_err_len = 0;
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        if (n) {
+            best = p, best_len = n;
+            if (!strncmp(p, "torchshim: error: ", 18))
+                best_err = p, best_err_len = n;
+        }
+        p += n + (p[n] == '\n');
+    }
+    if (best_err)
+        return xstrndup(best_err + 18, best_err_len - 18);
+    if (!best)
+        return NULL;
+    if (!strncmp(best, "torchshim: ", 11))
+        return xstrndup(best + 11, best_len - 11);
+    return xstrndup(best, best_len);
+}
 
 /* Start `FRONT install --dry-run torch torchvision torchaudio`: 0, or -1
  * with dr->install_err. */

@@ -425,6 +425,29 @@ static void test_pick_query(void **state)
     run_pick_cases(t, cases, sizeof cases / sizeof *cases, 1);
 }
 
+/* The last resort shared by every pick (detect.c's ROCm and CPU paths too). */
+static void test_pick_cpu(void **state)
+{
+    (void)state;
+    const char *const pub[] = { "cu121", NULL, "cpu" };
+    char *out = NULL, *why = NULL;
+    assert_int_equal(cudatable_pick_cpu(pub, 3, "no GPU backend detected", "", &out, &why), 0);
+    assert_string_equal(out, "cpu");
+    assert_string_equal(why, "cpu: no GPU backend detected");
+    free(out);
+    free(why);
+    assert_int_equal(cudatable_pick_cpu(pub, 2, "x", "", &out, &why), -1);
+    assert_null(out);
+    assert_string_equal(why, "no published variant fits");
+    free(why);
+    assert_int_equal(cudatable_pick_cpu(pub, 1, "x", "cu121: too old", &out, &why), -1);
+    assert_string_equal(why, "no published variant fits: cu121: too old");
+    free(why);
+    assert_int_equal(cudatable_pick_cpu(pub, 3, "x", "", &out, NULL), 0);
+    assert_string_equal(out, "cpu");
+    free(out);
+}
+
 static void test_cc_warning(void **state)
 {
     const struct cudatable *t = *state;
@@ -611,6 +634,7 @@ int main(void)
         cmocka_unit_test(test_check_why),
         cmocka_unit_test(test_pick),
         cmocka_unit_test(test_pick_query),
+        cmocka_unit_test(test_pick_cpu),
         cmocka_unit_test(test_cc_warning),
         cmocka_unit_test(test_parse_ok),
         cmocka_unit_test(test_parse_errors),

@@ -418,6 +418,27 @@ static void test_cc_warning_for_detected_gpu(void **state)
     detect_result_free(&r);
 }
 
+/* Without a driver table no CUDA variant is known to fit: CPU, said so. */
+static void test_pick_without_table(void **state)
+{
+    struct env *e = *state;
+    use_machine(e, "nv535", "bin");
+    struct detect_result r;
+    assert_int_equal(detect_backend(&r, NULL), 0);
+    assert_int_equal(r.kind, DETECT_CUDA);
+    const char *const pub[] = { "cpu", "cu118", "cu121" };
+    char *out = NULL, *why = NULL;
+    assert_int_equal(detect_pick_variant(&r, NULL, "2.3.1", pub, 3, &out, &why), 0);
+    assert_string_equal(out, "cpu");
+    assert_non_null(strstr(why, "no published CUDA variant is known to the driver table"));
+    free(out);
+    free(why);
+    /* no cpu published either: nothing fits; a NULL why is fine */
+    assert_int_equal(detect_pick_variant(&r, NULL, "2.3.1", pub + 1, 2, &out, NULL), -1);
+    assert_null(out);
+    detect_result_free(&r);
+}
+
 static void test_kind_names(void **state)
 {
     (void)state;
@@ -438,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_backend_env),
         cmocka_unit_test(test_pick_variant),
         cmocka_unit_test(test_cc_warning_for_detected_gpu),
+        cmocka_unit_test(test_pick_without_table),
         cmocka_unit_test(test_kind_names),
     };
     return cmocka_run_group_tests_name("detect", tests, group_setup, group_teardown);
