@@ -17,7 +17,12 @@ load fault
 
 setup_file() { fault_setup_file --gen; }
 teardown_file() { fault_teardown_file; }
-setup() { fault_setup; }
+# the healthy mirror is nginx, answering at once: a 1 s transfer timeout is
+# plenty and keeps the hang/stall/slow cells short
+setup() {
+    fault_setup
+    export FAULT_TIMEOUT=1
+}
 teardown() { fault_teardown; }
 
 BOUND=10

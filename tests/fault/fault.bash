@@ -37,6 +37,8 @@
 #   assert_conda_pinned_from URL the real conda got pytorch=2.5.1=py3.11_cpu_0 -c URL/anaconda/cloud/pytorch
 #   assert_conda_original ARG...
 #   assert_not_cached TEXT    `torchshim cache info` names nothing containing TEXT
+#   fault_sanitized           the engine is built with AddressSanitizer (make SAN=1):
+#                             memory bounds do not apply
 #   fault_log_count REGEX     how many faultd requests match
 #   fault_log_line REGEX      the first faultd log line number matching (0: none)
 
@@ -281,6 +283,10 @@ assert_not_cached() {
         echo "$info"
         return 1
     fi
+}
+
+fault_sanitized() {
+    grep -qa __asan_init "${TORCHSHIM_BUILD:-$BUILD}/torchshim-engine" 2>/dev/null
 }
 
 fault_log_count() {
