@@ -31,7 +31,7 @@
 #                             (seconds, 3 decimals) and prints the output
 #   assert_bounded BOUND      the last fault_run finished by itself within BOUND s
 #   assert_status N
-#   pip_cmd / conda_cmd       the commands the matrix runs (arrays PIP_CMD, CONDA_CMD)
+#   PIP_CMD, CONDA_CMD        the commands the matrix runs (arrays)
 #   assert_pip_pinned_from URL   the real pip got torch==2.3.1+cu121 -f URL/pytorch-wheels/cu121
 #   assert_pip_original ARG...   the real pip got exactly ARG...
 #   assert_conda_pinned_from URL the real conda got pytorch=2.5.1=py3.11_cpu_0 -c URL/anaconda/cloud/pytorch
@@ -41,6 +41,9 @@
 #                             memory bounds do not apply
 #   fault_log_count REGEX     how many faultd requests match
 #   fault_log_line REGEX      the first faultd log line number matching (0: none)
+
+# bats sets status and output; the arrays are used by the .bats files
+# shellcheck disable=SC2034,SC2154
 
 FAULT_PY=/usr/bin/python3
 [ -x "$FAULT_PY" ] || FAULT_PY=python3
