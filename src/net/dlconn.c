@@ -14,7 +14,7 @@
 #include "fileio.h"
 #include "msg.h"
 
-#define CONN_CURL_BUFFER (64L * 1024)
+#define CONN_CURL_BUFFER (256L * 1024)   /* fewer, bigger reads and writes */
 
 static void set_why(struct conn *c, int stop, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -251,6 +251,17 @@ static int pwrite_all(int fd, const char *p, size_t n, int64_t off)
     return 0;
 }
 
+/* [a, b) is in the part file: done; save the state when 0.5% more is. */
+static void note_done(struct dfile *f, int64_t a, int64_t b)
+{
+    rangeset_add(&f->st.done, a, b);
+    int64_t step = f->size > 0 ? f->size / 1000 * DL_SAVE_PERMILLE : 0;
+    if (step < DL_SAVE_MIN_BYTES)
+        step = DL_SAVE_MIN_BYTES;
+    if (!f->saving && rangeset_total(&f->st.done) - f->saved_done >= step)
+        job_save(f);
+}
+
 /* Write out the buffer: [pos - blen, pos) is then done. 0 or -1 (c->why). */
 static int flush_buf(struct conn *c)
 {
@@ -263,26 +274,23 @@ static int flush_buf(struct conn *c)
         c->blen = 0;
         return -1;
     }
-    rangeset_add(&f->st.done, off, c->pos);
     c->blen = 0;
-    int64_t step = f->size > 0 ? f->size / 1000 * DL_SAVE_PERMILLE : 0;
-    if (step < DL_SAVE_MIN_BYTES)
-        step = DL_SAVE_MIN_BYTES;
-    if (!f->saving && rangeset_total(&f->st.done) - f->saved_done >= step)
-        job_save(f);
+    note_done(f, off, c->pos);
     return 0;
 }
 
+/* Buffer K bytes for the part file; a big chunk with nothing buffered goes
+ * straight out (one copy fewer). */
 static int buf_put(struct conn *c, const char *p, size_t k)
 {
     if (c->blen + k > DL_CONN_BUFFER && flush_buf(c) < 0)
         return -1;
-    if (k > DL_CONN_BUFFER) {            /* bigger than the buffer: straight out */
+    if (k >= DL_CONN_BUFFER / 4 && c->blen == 0) {
         if (pwrite_all(c->f->fd, p, k, c->pos) < 0) {
             set_why(c, STOP_IOERR, "cannot write %s: %s", c->f->part, strerror(errno));
             return -1;
         }
-        rangeset_add(&c->f->st.done, c->pos, c->pos + (int64_t)k);
+        note_done(c->f, c->pos, c->pos + (int64_t)k);
         return 0;
     }
     memcpy(c->buf + c->blen, p, k);

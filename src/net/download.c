@@ -473,7 +473,7 @@ static void file_fill(struct dfile *f)
         }
         return;
     }
-    while (f->nactive < run->conns && run->active < run->max_total) {
+    while (!f->fail_msg && f->nactive < run->conns && run->active < run->max_total) {
         struct conn *c = idle_conn(f);
         int mi = pick_mirror(f, 0);
         int64_t a, b;
