@@ -702,6 +702,7 @@ static int file_init(struct run *run, struct dfile *f, struct dl_file *job)
     f->run = run;
     f->job = job;
     f->fd = -1;
+    f->t0 = now_ms();
     f->size = f->expect_size = -1;
     job->bytes = -1;
     part_state_init(&f->st);

@@ -12,23 +12,29 @@
  *     then carries the whole file from byte 0 (Content-Length, or the end of
  *     the stream, gives the size).
  *   - With ranges, the missing bytes are cut into pieces (size / (4 x
- *     connections), between min_piece and max_piece), handed out lowest
- *     first to up to `connections` transfers spread over the mirrors (the
- *     mirror with the fewest transfers of this file gets the next one).
- *     Connections are reused (HTTP/1.1 keep-alive, never multiplexed: a
- *     mirror's per-connection rate cap is what many connections get around).
+ *     connections), between min_piece and max_piece; towards the end no more
+ *     than what is left divided by the connections, so that the transfers
+ *     end together), handed out lowest first to up to `connections`
+ *     transfers spread over the mirrors: the next one goes to the mirror
+ *     where one more transfer gets the most (its measured per-transfer rate
+ *     divided by its transfers + 1: equal mirrors alternate, a slow one gets
+ *     few). Connections are reused (HTTP/1.1 keep-alive, never multiplexed:
+ *     a per-connection rate cap is what many connections get around).
  *   - Work stealing: when nothing is left to hand out, an idle slot takes the
- *     tail of the transfer that will take longest to finish (split in
- *     proportion to the two rates; only pieces of at least 2 x min_piece and
- *     more than a second away are split); the victim stops at the split.
+ *     tail of the transfer that will take longest to finish (only transfers
+ *     that have run for a second and are more than 1.5 s from their end; the
+ *     split is in proportion to the two rates, the thief getting at least
+ *     min_piece); the victim stops at the split (its connection is closed).
  *   - A failed transfer (connection error, timeout, low-speed abort, HTTP
- *     error) puts its unfinished bytes back to be handed out again, usually
- *     to another mirror. A mirror is dropped for this file after
- *     max_failures consecutive failures (failures at the same moment count
- *     once; each one makes the mirror wait 0.25 s, 0.5 s, 1 s ... before it
- *     is used again), at once on 404/410, when it serves another size than
- *     the file's (Content-Range total, or the expected size), or ignores
- *     ranges while others honour them. The file fails when no mirror is left.
+ *     error, short answer) puts its unfinished bytes back to be handed out
+ *     again, usually to another mirror. A mirror is dropped for this file
+ *     after max_failures consecutive failures (failures at the same moment
+ *     count once; each one makes the mirror rest 0.25 s, 0.5 s, 1 s ... before
+ *     it is asked again), at once on 404/410 or when it serves another size
+ *     than the file's (Content-Range total, or the expected size). A mirror
+ *     that ignores ranges is not given pieces; it can still carry the whole
+ *     file as one stream when no other mirror is left. The file fails when
+ *     no mirror is left.
  *   - Bytes are written with pwrite into `<dest>.part`, preallocated to the
  *     size (fallocate; ENOSPC fails the file early); each transfer buffers at
  *     most DL_CONN_BUFFER bytes, so memory does not grow with the file.
@@ -55,7 +61,9 @@
  * Limits from struct fetch_opts (fetch.h): connect timeout, low-speed abort,
  * redirect policy, user agent, offline (fails at once). total_timeout_ms
  * applies to each request only when set (> 0): a piece of a big file may
- * well take longer than the 30 s default meant for indexes.
+ * well take longer than the 30 s default meant for indexes. A mirror's
+ * redirect is followed once: its later requests go straight to where it led
+ * (back to the mirror's own URL after a failure).
  *
  * Progress: with progress set, quiet unset and stderr a terminal, one
  * self-updating line per file in flight (progress.h), erased at the end.
