@@ -62,6 +62,7 @@ esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/torchshim-bench-dl.XXXXXX") || die "cannot create a temp dir"
 state=$tmp/nginx
 bgpid=
+# shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
     trap '' INT TERM HUP
     [ -n "$bgpid" ] && kill -9 "$bgpid" 2>/dev/null
@@ -76,7 +77,7 @@ trap 'exit 143' TERM HUP
 
 say "building bench/dl.c"
 pkgs="libcurl libarchive libcjson libuv inih yaml-0.1 msgpack zlib libcrypto"
-# shellcheck disable=SC2046
+# shellcheck disable=SC2046,SC2086  # pkg-config's words, on purpose
 "$CC" -O2 -D_GNU_SOURCE -Isrc/common -Isrc/net -o "$tmp/dl" bench/dl.c "$build/libtorchshim.a" \
     $(pkg-config --cflags --libs $pkgs) || die "cannot build bench/dl.c"
 
@@ -151,7 +152,7 @@ resume_line=
 if ! skipped resume; then
     say "resume: kill -9 at half, then run again"
     fresh
-    part=$tmp/out/$wheel.part st=$tmp/out/$wheel.part.state
+    st=$tmp/out/$wheel.part.state
     "$tmp/dl" -c "$conns" --sha256 "$sha" "$tmp/out/$wheel" "$url" >/dev/null 2>&1 &
     bgpid=$!
     done_bytes=0

@@ -49,7 +49,7 @@ static struct {
     char *tmp, *top;
     struct mirror a, b;
     char *big;                       /* the contents of big.bin */
-    char big_sha[65], mm_sha[65];
+    char big_sha[65], big_md5[33];
     int ndest;
 } g;
 
@@ -305,6 +305,12 @@ static int group_setup(void **state)
     }
     g.big = make_data((size_t)BIG_SIZE, 1);
     sha_hex(g.big, (size_t)BIG_SIZE, g.big_sha);
+    struct dl_hash h;
+    dl_hash_init(&h, 1, NULL);
+    dl_hash_update(&h, g.big, (size_t)BIG_SIZE);
+    char sha[65];
+    dl_hash_final(&h, sha, g.big_md5);
+    dl_hash_free(&h);
     put(&g.a, "big.bin", g.big, (size_t)BIG_SIZE);
     put(&g.b, "big.bin", g.big, (size_t)BIG_SIZE);
     put(&g.a, "changing.bin", g.big, (size_t)BIG_SIZE);
@@ -735,6 +741,32 @@ static void test_corrupt_mirror_deleted(void **state)
     free(url);
 }
 
+/* Only an MD5 known (conda's repodata): checked, a mismatch deletes. */
+static void test_md5_only(void **state)
+{
+    (void)state;
+    NEED_SERVER();
+    char *good = xasprintf("%s/big.bin", g.a.base), *bad = xasprintf("%s/corrupt.bin", g.b.base);
+    const char *ug[] = { good }, *ub[] = { bad };
+    char *dg = dest_path("pkg-1.0-0.bin"), *db = dest_path("pkg-1.0-0.bin");
+    struct dl_file f[2] = { { .urls = ug, .nurls = 1, .dest = dg, .md5 = g.big_md5 },
+                            { .urls = ub, .nurls = 1, .dest = db, .md5 = g.big_md5 } };
+    struct dl_opts o = opts(4);
+    assert_int_equal(download_run(f, 2, &o, NULL, NULL), DL_FAILED);
+    assert_true(f[0].ok);
+    assert_file_is_big(dg);
+    assert_string_equal(f[0].sha256_got, g.big_sha);   /* computed all the same */
+    assert_false(f[1].ok);
+    assert_non_null(strstr(f[1].error, "MD5 mismatch"));
+    assert_false(exists(db));
+    dl_file_clear(&f[0]);
+    dl_file_clear(&f[1]);
+    free(dg);
+    free(db);
+    free(good);
+    free(bad);
+}
+
 /* A server ignoring Range: one request, one 200 stream, the right file. */
 static void test_server_ignoring_ranges(void **state)
 {
@@ -945,6 +977,7 @@ int main(void)
         cmocka_unit_test(test_changed_validators_start_over),
         cmocka_unit_test(test_slow_mirror_work_stolen),
         cmocka_unit_test(test_corrupt_mirror_deleted),
+        cmocka_unit_test(test_md5_only),
         cmocka_unit_test(test_server_ignoring_ranges),
         cmocka_unit_test(test_size_mismatch_between_mirrors),
         cmocka_unit_test(test_wheels_checked),
