@@ -100,18 +100,19 @@ static char *as_relay(const struct buf *b, int src)
 static char *secure_one(const char *path, int *pass)
 {
     struct stat st;
-    if (stat(path, &st) < 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ||
-        !strcmp(path, "/dev/null"))
+    if (stat(path, &st) < 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
         return NULL;
+    if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode)) {
+        /* a device (/dev/zero, a tty): not read; the command goes through */
+        if (strcmp(path, "/dev/null")) {
+            verbosef("%s is a device: not read before the real tool", path);
+            *pass = 1;
+        }
+        return NULL;
+    }
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return NULL;
-    if (isatty(fd)) {
-        close(fd);
-        verbosef("%s is a terminal: not read before the real tool", path);
-        *pass = 1;
-        return NULL;
-    }
     struct buf b = BUF_INIT;
     int complete = slurp_bounded(fd, &b);
     char *repl = NULL;

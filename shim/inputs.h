@@ -8,8 +8,9 @@
  * must never take from the real tool what the tool has to read. So, before
  * anyone looks:
  *   - a regular file (or /dev/null) is left as it is;
- *   - a terminal is left alone, unread: the command is passed through;
- *   - anything else is read once, at most INPUTS_MAX_BYTES within
+ *   - a device (a terminal, /dev/zero) is left alone, unread: the command is
+ *     passed through;
+ *   - a pipe or FIFO (or a socket) is read once, at most INPUTS_MAX_BYTES within
  *     INPUTS_DEADLINE_MS. Read to its end, the content goes into an
  *     anonymous memory file (memfd) that both the engine and the real tool
  *     read as /dev/fd/N from its start; the argument is replaced by that

@@ -117,13 +117,16 @@ static int read_options(struct cmd_ctx *c, struct install *in, int *done)
         setenv("TORCHSHIM_MIRROR", cmd_opt(c, OPT_MIRROR), 1);
     if (in->tool && strcmp(in->tool, "pip") && strcmp(in->tool, "conda"))
         return cmd_usage_error(c, "--tool %s: pip or conda", in->tool);
+    const char *from = "--backend";
     if (!backend) {
         backend = getenv("TORCHSHIM_BACKEND");  /* pip and conda alike */
+        from = "TORCHSHIM_BACKEND=";
         if (backend && !*backend)
             backend = NULL;
     }
     if (backend && strcmp(backend, "auto") && plan_set_backend(&in->p, backend))
-        return cmd_usage_error(c, "backend %s: auto, cpu, cuXYZ or rocmX.Y", backend);
+        return cmd_usage_error(c, "%s%s%s: expected auto, cpu, cuXYZ (cu121) or rocmX.Y (rocm6.1)",
+                               from, from[0] == '-' ? " " : "", backend);
     strv_extend(&in->p.extra, c->rest, (size_t)c->nrest);
     strv_extend(&in->pkgs, c->args.v, c->args.n);
     if (!in->pkgs.n) {

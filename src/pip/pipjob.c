@@ -63,6 +63,16 @@ static void see_sources(struct pip_job *job, int opt, const char *list)
     free(dup);
 }
 
+/* torch===X compares strings, not versions: nothing a mirror's listing
+ * can settle; pip is left to judge it. */
+static int arbitrary_equality(const struct pep508_req *r)
+{
+    for (size_t i = 0; i < r->spec.n; i++)
+        if (r->spec.specs[i].op == PEP440_OP_ARBITRARY)
+            return 1;
+    return 0;
+}
+
 /* Is REQ a PyTorch-family requirement? Records it if so. */
 static void see_requirement(struct pip_job *job, const char *text, const char *file,
                             const char *item)
@@ -72,8 +82,8 @@ static void see_requirement(struct pip_job *job, const char *text, const char *f
         pep508_free(&r);
         return;
     }
-    if (!config_list_has(job->cfg->pip_packages, r.norm_name)) {
-        pep508_free(&r);
+    if (!config_list_has(job->cfg->pip_packages, r.norm_name) || arbitrary_equality(&r)) {
+        pep508_free(&r);  /* not ours, or ===: nothing to pin, pip judges it */
         return;
     }
     job->treqs = xrealloc(job->treqs, (job->ntreqs + 1) * sizeof *job->treqs);

@@ -118,6 +118,32 @@ static char *page_project(const char *page, int flat)
     return xstrndup(page + b, n - b);
 }
 
+/* A fetched page's listing into *out: 0; -1 with *why; 1 when the body came
+ * from the cache and does not pass the check (an entry from before the
+ * check, or edited): dropped from the cache, to be fetched again. */
+static int take_listing(struct fetch_job *job, const char *url, struct page_check *check,
+                        const struct fetch_opts *o, struct listing *out, char **why)
+{
+    if (!job->body)
+        return seterr(why, "%s", job->error ? job->error : "no answer");
+    if (!job->product) {  /* from the cache: checked here */
+        char *err = NULL;
+        if (check_page(job->body, job->len, url, check, &job->product, &err)) {
+            const char *dir = o->cache_dir ? o->cache_dir : cache_dir_default();
+            if (job->from_cache && dir && *dir && cache_remove(dir, url) == 0) {
+                free(err);
+                return 1;
+            }
+            *why = err;
+            return -1;
+        }
+    }
+    *out = *(struct listing *)job->product;
+    free(job->product);
+    job->product = NULL;
+    return 0;
+}
+
 /* Fetch every page of one site concurrently. 0 and the parsed listings when
  * all answered usable pages; otherwise -1 and *why. */
 static int fetch_site(const struct config *cfg, const struct site *s, const struct strv *pages,
@@ -138,22 +164,26 @@ static int fetch_site(const struct config *cfg, const struct site *s, const stru
     }
     struct fetch_opts o;
     fetch_opts_from_config(&o, cfg, !strncmp(s->url[ROLE_WHEELS], "http:", 5));
-    fetch_run(jobs, n, &o);
     int r = 0;
     *out = xcalloc(n, sizeof **out);
-    for (size_t i = 0; i < n && !r; i++) {
-        if (!jobs[i].body) {
-            r = seterr(why, "%s", jobs[i].error ? jobs[i].error : "no answer");
-        } else if (!jobs[i].product &&   /* from the cache: parse it here */
-                   check_page(jobs[i].body, jobs[i].len, pages->v[i], &checks[i],
-                              &jobs[i].product, why)) {
-            r = -1;
-        } else {
-            (*out)[i] = *(struct listing *)jobs[i].product;
-            free(jobs[i].product);
-            jobs[i].product = NULL;
+    char *settled = xcalloc(n, 1);
+    for (int round = 0, again = 1; again && round < 2 && !r; round++) {
+        fetch_run(jobs, n, &o);  /* round 1: only what the cache held wrongly */
+        again = 0;
+        for (size_t i = 0; i < n && !r; i++) {
+            if (settled[i])
+                continue;
+            int t = take_listing(&jobs[i], pages->v[i], &checks[i], &o, &(*out)[i], why);
+            r = t < 0 ? -1 : 0;
+            again |= t > 0;
+            fetch_job_clear(&jobs[i]);
+            if (t <= 0) {  /* not asked again */
+                settled[i] = 1;
+                jobs[i].nurls = 0;
+            }
         }
     }
+    free(settled);
     for (size_t i = 0; i < n; i++) {
         fetch_job_clear(&jobs[i]);
         free(projects[i]);
@@ -352,7 +382,11 @@ static enum resolve_status resolve_sites(struct pip_job *job, const char *varian
         struct strv pages = STRV_INIT;
         struct listing *lists = NULL;
         char *why = NULL;
-        if (site_pages(job, sites[i], variant, &pages)) {
+        const char *u = sites[i]->url[ROLE_WHEELS];
+        if (u && strncmp(u, "http://", 7) && strncmp(u, "https://", 8)) {
+            strv_pushf(&job->warnings, "wheels mirror '%s': %s is not an http(s) URL; skipped",
+                       sites[i]->name, u);
+        } else if (site_pages(job, sites[i], variant, &pages)) {
             strv_pushf(&job->notes, "wheels mirror '%s' has no such wheels; skipped",
                        sites[i]->name);
         } else if (fetch_site(job->cfg, sites[i], &pages, &lists, &why)) {

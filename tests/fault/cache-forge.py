@@ -7,7 +7,7 @@ every other header field and writing a correct length and checksum: a
 well-formed, fresh entry whose body is bad, as a mirror's maintenance page
 would leave it if it were ever cached.
 
-The entry format is src/net/cache.c's ("torchshim-cache 1", "name value"
+The entry format is src/net/cache.c's ("torchshim-cache 2", "name value"
 lines, an empty line, the payload; checksum = cache_checksum()). Before
 forging, the entry's own checksum is recomputed here: if it does not match,
 the format has changed and this helper must follow (exit 3), so a test can
@@ -18,7 +18,7 @@ import os
 import sys
 
 M = (1 << 64) - 1
-MAGIC = b"torchshim-cache 1"
+MAGIC = b"torchshim-cache 2"
 
 
 def mix64(x):
