@@ -5,22 +5,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmdline.h"
+#include "condacmd.h"
+#include "pipcmd.h"
+
 #define PYTORCH_HOST "download.pytorch.org"
+#define CLASSIFY_MAX_FILE ((off_t)8 << 20)
 
 static int mentions(const char *s, const char *needle)
 {
     return s && strcasestr(s, needle) != NULL;
 }
 
-/* Scan a requirements/spec file for words that need the engine. A file that
- * cannot be read is handed over too: the engine reports it (or pip does). */
+/* Does a requirements/spec file mention one of NEEDLES? Only regular files
+ * are read (inputs.c made copies of pipes), at most CLASSIFY_MAX_FILE
+ * bytes; a file that cannot be read, or a larger one, is handed over: the
+ * engine reports it (or pip does). */
 static int file_mentions(const char *path, const char *const *needles)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CLASSIFY_MAX_FILE) {
+        if (fd >= 0)
+            close(fd);
         return 1;
+    }
     char buf[65536 + 1];
     size_t keep = 0;
     int hit = 0;
@@ -44,177 +56,138 @@ static int file_mentions(const char *path, const char *const *needles)
     return hit;
 }
 
-/* ---- pip ---------------------------------------------------------------- */
-
-/* pip's general options that take a value (pip/_internal/cli/cmdoptions.py),
- * needed to find the subcommand: `pip --proxy X install` */
-static const char *const pip_global_with_value[] = {
-    "--python", "--log", "--log-file", "--local-log", "--keyring-provider", "--proxy",
-    "--retries", "--timeout", "--exists-action", "--trusted-host", "--cert", "--client-cert",
-    "--cache-dir", "--use-feature", "--use-deprecated", "--resume-retries", NULL,
+/* What sends a command to the engine, per tool. */
+struct tool_words {
+    const int *file_opts;          /* options naming a file to look into */
+    const int *skip_opts;          /* options whose value is no package (-n, -p) */
+    const char *const *words;      /* in a package word */
+    const char *const *in_files;   /* in a file (nested files count) */
 };
 
-static int takes_value(const char *opt, const char *const *table)
+static int mentions_any(const char *s, const char *const *needles)
 {
-    size_t n = strcspn(opt, "=");
-    if (opt[n] == '=')
-        return 0;  /* value attached */
-    for (const char *const *t = table; *t; t++)
-        /* optparse accepts unambiguous prefixes: `--prox` is --proxy */
-        if (n >= 3 && !strncmp(*t, opt, n))
+    for (; *needles; needles++)
+        if (mentions(s, *needles))
             return 1;
     return 0;
 }
 
-static const char *const pip_needles[] = { "torch", "-r", "--requirement", "-c", "--constraint",
-                                           NULL };
-
-/* Is ARG an option naming a requirements or constraints file? Returns 0 if
- * not, 1 if the file name is attached (stored in *file), 2 if it is the next
- * argument. Handles --requirement=F, --requirement F, -rF, -r F and short
- * clusters such as -Ur F, as optparse does. */
-static int pip_file_option(const char *a, const char **file)
+/* A word after the subcommand needs the engine: a torch-family name, an
+ * official or mirror URL, or a file that mentions either. */
+static int item_needs_engine(const struct cmd_item *it, const struct tool_words *tw)
 {
-    static const char *const longs[] = { "--requirement", "--constraint", NULL };
-    if (a[0] != '-')
+    if (it->kind == IT_POSITIONAL)
+        return mentions_any(it->value, tw->words);
+    if (it->kind != IT_OPTION || !it->value)
         return 0;
-    if (a[1] == '-') {
-        for (const char *const *l = longs; *l; l++) {
-            size_t n = strcspn(a, "=");
-            if (n >= 4 && !strncmp(*l, a, n)) {
-                if (a[n] == '=') {
-                    *file = a + n + 1;
-                    return 1;
-                }
-                return 2;
-            }
-        }
-        return 0;
-    }
-    for (const char *c = a + 1; *c; c++) {
-        if (*c == 'r' || *c == 'c') {
-            if (c[1]) {
-                *file = c + 1;
-                return 1;
-            }
-            return 2;
-        }
-        if (strchr("eitfdwCb", *c))
-            return 0;  /* another option's value follows */
-    }
-    return 0;
+    for (const int *s = tw->skip_opts; *s; s++)
+        if (it->opt->id == *s)
+            return 0;
+    for (const int *f = tw->file_opts; *f; f++)
+        if (it->opt->id == *f)
+            return file_mentions(it->value, tw->in_files);
+    return mentions(it->value, "torch");  /* also catches download.pytorch.org */
 }
 
-static enum verdict classify_pip(int argc, char *const *args)
+static enum verdict scan(const struct cmdline *cl, const struct tool_words *tw)
 {
-    int i = 0;
-    for (; i < argc && args[i][0] == '-'; i++) {
-        if (!strcmp(args[i], "--"))
-            return VERDICT_PASS;
-        if (takes_value(args[i], pip_global_with_value))
-            i++;
-    }
-    if (i >= argc)
-        return VERDICT_PASS;
-    const char *cmd = args[i];
-    if (strcmp(cmd, "install") && strcmp(cmd, "download") && strcmp(cmd, "wheel"))
-        return VERDICT_PASS;
-
-    static const char *const envs[] = { "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL",
-                                        "PIP_FIND_LINKS", NULL };
-    for (const char *const *e = envs; *e; e++)
-        if (mentions(getenv(*e), PYTORCH_HOST))
-            return VERDICT_ENGINE;
-
-    for (int j = i + 1; j < argc; j++) {
-        const char *a = args[j];
-        if (mentions(a, "torch"))  /* also catches download.pytorch.org */
-            return VERDICT_ENGINE;
-        const char *file = NULL;
-        switch (pip_file_option(a, &file)) {
-        case 2:
-            if (j + 1 >= argc)
-                break;
-            file = args[++j];
-            /* fall through */
-        case 1:
-            if (file_mentions(file, pip_needles))
-                return VERDICT_ENGINE;
-            break;
+    int after = 0;
+    for (size_t i = 0; i < cl->n; i++) {
+        const struct cmd_item *it = &cl->items[i];
+        if (it->kind == IT_SUBCOMMAND) {
+            after = 1;
+            continue;
         }
+        if (after && item_needs_engine(it, tw))
+            return VERDICT_ENGINE;
     }
     return VERDICT_PASS;
 }
 
-/* ---- conda / mamba / micromamba ----------------------------------------- */
+/* ---- pip ---------------------------------------------------------------- */
 
-static const char *const conda_needles[] = { "torch", "cpuonly", NULL };
+static const int pip_files[] = { PIP_REQUIREMENT, PIP_CONSTRAINT, 0 };
+static const int pip_skip[] = { 0 };
+static const char *const pip_words[] = { "torch", NULL };
+static const char *const pip_in_files[] = { "torch", "-r", "--requirement", "-c",
+                                            "--constraint", NULL };
+static const struct tool_words pip_tw = { pip_files, pip_skip, pip_words, pip_in_files };
 
-/* The value of -f / --file / --file=F / -fF at args[*j] (advancing *j past
- * a separate value), or NULL when args[*j] is not that option. */
-static const char *conda_file_arg(int argc, char *const *args, int *j)
+static enum verdict classify_pip(int argc, char *const *args)
 {
-    const char *a = args[*j];
-    if (!strncmp(a, "--file", 6) && (a[6] == '=' || a[6] == '\0'))
-        return a[6] == '=' ? a + 7 : *j + 1 < argc ? args[++*j] : NULL;
-    if (a[0] == '-' && a[1] == 'f')
-        return a[2] ? a + 2 : *j + 1 < argc ? args[++*j] : NULL;
-    return NULL;
+    struct cmdline cl;
+    char *err = NULL;
+    if (pipcmd_parse(argc, args, &cl, &err)) {
+        free(err);  /* an option we do not know: the engine says so if torch is there */
+        for (int i = 0; i < argc; i++)
+            if (mentions(args[i], "torch"))
+                return VERDICT_ENGINE;
+        return VERDICT_PASS;
+    }
+    enum verdict v = VERDICT_PASS;
+    if (pipcmd_installs(cl.subcmd)) {
+        static const char *const envs[] = { "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL",
+                                            "PIP_FIND_LINKS", NULL };
+        for (const char *const *e = envs; *e && v == VERDICT_PASS; e++)
+            if (mentions(getenv(*e), PYTORCH_HOST))
+                v = VERDICT_ENGINE;
+        if (v == VERDICT_PASS)
+            v = scan(&cl, &pip_tw);
+    }
+    cmdline_free(&cl);
+    return v;
 }
 
-/* `conda env create|update [-f FILE]` (FILE: environment.yml by default):
- * the engine when the file mentions PyTorch. */
-static enum verdict classify_conda_env(int argc, char *const *args)
+/* ---- conda / mamba / micromamba ----------------------------------------- */
+
+static const int conda_files[] = { CONDA_FILE, 0 };
+static const int conda_skip[] = { CONDA_NAME, CONDA_PREFIX, 0 };
+static const char *const conda_needles[] = { "torch", "cpuonly", NULL };
+static const struct tool_words conda_tw = { conda_files, conda_skip, conda_needles,
+                                            conda_needles };
+
+/* conda env create|update [-f FILE]: the environment file decides
+ * (environment.yml in the current directory when no -f is given, as conda
+ * reads it). */
+static enum verdict classify_conda_env(int argc, char *const *args, int at)
 {
-    if (argc < 1 || (strcmp(args[0], "create") && strcmp(args[0], "update")))
+    if (at + 1 >= argc || (strcmp(args[at + 1], "create") && strcmp(args[at + 1], "update")))
         return VERDICT_PASS;
     const char *file = "environment.yml";
-    for (int j = 1; j < argc; j++) {
-        const char *f = conda_file_arg(argc, args, &j);
-        if (f)
-            file = f;
+    for (int i = at + 2; i < argc; i++) {
+        const char *a = args[i];
+        if (!strncmp(a, "--file=", 7))
+            file = a + 7;
+        else if ((!strcmp(a, "-f") || !strcmp(a, "--file")) && i + 1 < argc)
+            file = args[++i];
+        else if (a[0] == '-' && a[1] == 'f' && a[2])
+            file = a + 2;
     }
     return file_mentions(file, conda_needles) ? VERDICT_ENGINE : VERDICT_PASS;
 }
 
 static enum verdict classify_conda(int argc, char *const *args)
 {
-    int i = 0;
-    /* conda's own global options before the subcommand take no values except
-     * micromamba's --root-prefix/-r and --rc-file. */
-    for (; i < argc && args[i][0] == '-'; i++) {
-        const char *a = args[i];
-        if (!strcmp(a, "-r") || !strcmp(a, "--root-prefix") || !strcmp(a, "--rc-file"))
-            i++;
-    }
-    if (i >= argc)
+    struct cmdline cl;
+    char *err = NULL;
+    if (condacmd_parse(argc, args, &cl, &err)) {
+        free(err);
+        for (int i = 0; i < argc; i++)
+            if (mentions_any(args[i], conda_needles))
+                return VERDICT_ENGINE;
         return VERDICT_PASS;
-    const char *cmd = args[i];
-    if (!strcmp(cmd, "env"))
-        return classify_conda_env(argc - i - 1, args + i + 1);
-    if (strcmp(cmd, "install") && strcmp(cmd, "create") && strcmp(cmd, "update") &&
-        strcmp(cmd, "upgrade"))
-        return VERDICT_PASS;
-    for (int j = i + 1; j < argc; j++) {
-        const char *a = args[j];
-        /* `conda create -n pytorch python=3.8` (every tutorial's first step)
-         * names an environment, not a package */
-        if (!strcmp(a, "-n") || !strcmp(a, "--name") || !strcmp(a, "-p") ||
-            !strcmp(a, "--prefix")) {
-            j++;
-            continue;
-        }
-        if (!strncmp(a, "--name=", 7) || !strncmp(a, "--prefix=", 9) ||
-            (a[0] == '-' && (a[1] == 'n' || a[1] == 'p') && a[2] && a[1] != '-'))
-            continue;
-        if (mentions(a, "torch") || mentions(a, "cpuonly"))
-            return VERDICT_ENGINE;
-        /* --file (micromamba's -f: a spec list or an environment.yml) */
-        const char *file = conda_file_arg(argc, args, &j);
-        if (file && file_mentions(file, conda_needles))
-            return VERDICT_ENGINE;
     }
-    return VERDICT_PASS;
+    enum verdict v = VERDICT_PASS;
+    if (cl.subcmd && !strcmp(cl.subcmd, "env")) {
+        int at = 0;
+        while (at < argc && strcmp(args[at], "env"))
+            at++;
+        v = classify_conda_env(argc, args, at);
+    } else if (condacmd_installs(cl.subcmd)) {
+        v = scan(&cl, &conda_tw);
+    }
+    cmdline_free(&cl);
+    return v;
 }
 
 enum verdict classify(enum tool_mode mode, int argc, char *const *args)

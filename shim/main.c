@@ -24,6 +24,7 @@
 #include "classify.h"
 #include "findtool.h"
 #include "initcmd.h"
+#include "inputs.h"
 #include "msg.h"
 #include "run.h"
 #include "strv.h"
@@ -117,8 +118,12 @@ static int run_tool(const char *name, enum tool_mode mode, const char *invoked_d
     }
 
     struct strv orig = STRV_INIT;
+    /* files the real tool reads from pipes: copies, read once (inputs.h) */
+    int uninspectable = !env_true("TORCHSHIM_DISABLE") &&
+                        inputs_secure(mode, argc, args) == INPUTS_PASS;
     push_original(&orig, real, argc, args);
-    if (env_true("TORCHSHIM_DISABLE") || classify(mode, argc, args) == VERDICT_PASS) {
+    if (env_true("TORCHSHIM_DISABLE") || uninspectable ||
+        classify(mode, argc, args) == VERDICT_PASS) {
         verbosef("%s: not a PyTorch install, passing through to %s", name, real);
         return run_exec(&orig, 0);
     }

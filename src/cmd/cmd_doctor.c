@@ -14,20 +14,12 @@
  * so it runs while the rest is gathered). --json prints the same facts as
  * one JSON object; -v adds how each fact was found. */
 #include <cjson/cJSON.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <gnu/libc-version.h>
@@ -37,185 +29,19 @@
 #include "config.h"
 #include "cudatable.h"
 #include "detect.h"
+#include "fileio.h"
 #include "findtool.h"
+#include "hostprobe.h"
 #include "msg.h"
 #include "probe.h"
+#include "proc.h"
 #include "pyinfo.h"
 #include "strv.h"
 
 #define DOCTOR_PROBE_MS 3000     /* the mirror check, all at once */
 #define DOCTOR_INSTALL_MS 30000  /* torchshim install --dry-run */
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ------------------------------------------------------------------ */
-/* the install line: the front end, run as a child                     */
-
-struct child {
-    pid_t pid;
-    int fd[2];              /* stdout, stderr read ends; -1 once at EOF */
-    char *buf[2];
-    size_t len[2];
-};
-
-/* The front end: $TORCHSHIM_FRONT (it sets that when it runs us), else
- * beside the engine (build tree), else <engine dir>/../../bin (installed). */
-static char *front_end_path(void)
-{
-    const char *f = getenv("TORCHSHIM_FRONT");
-    if (f && *f && access(f, X_OK) == 0)
-        return xstrdup(f);
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    const char *dir = dirname(exe);
-    static const char *const rel[] = { "torchshim", "../../bin/torchshim" };
-    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
-        char *p = xasprintf("%s/%s", dir, rel[i]);
-        if (access(p, X_OK) == 0)
-            return p;
-        free(p);
-    }
-    return NULL;
-}
-
-/* Start PATH ARGV with stdin on /dev/null and stdout, stderr on pipes, in
- * its own process group. 0, or -1 with errno. */
-static int child_start(struct child *c, const char *path, char *const argv[])
-{
-    int out[2], err[2];
-    memset(c, 0, sizeof *c);
-    c->fd[0] = c->fd[1] = -1;
-    if (pipe2(out, O_CLOEXEC))
-        return -1;
-    if (pipe2(err, O_CLOEXEC)) {
-        close(out[0]);
-        close(out[1]);
-        return -1;
-    }
-    fflush(stdout);
-    fflush(stderr);
-    c->pid = fork();
-    if (c->pid < 0) {
-        int e = errno;
-        close(out[0]), close(out[1]), close(err[0]), close(err[1]);
-        errno = e;
-        return -1;
-    }
-    if (c->pid == 0) {
-        setpgid(0, 0);
-        int null = open("/dev/null", O_RDONLY);
-        if (null >= 0)
-            dup2(null, STDIN_FILENO);
-        dup2(out[1], STDOUT_FILENO);
-        dup2(err[1], STDERR_FILENO);
-        execv(path, argv);
-        dprintf(STDERR_FILENO, "torchshim: error: cannot run %s: %s\n", path, strerror(errno));
-        _exit(127);
-    }
-    setpgid(c->pid, c->pid);
-    close(out[1]);
-    close(err[1]);
-    c->fd[0] = out[0];
-    c->fd[1] = err[0];
-    for (int i = 0; i < 2; i++)
-        fcntl(c->fd[i], F_SETFL, fcntl(c->fd[i], F_GETFL) | O_NONBLOCK);
-    return 0;
-}
-
-/* Read its output until both pipes close, then reap it; kill the group at
- * the deadline. Returns the exit status (128 + signal), or -1 on timeout. */
-static int child_finish(struct child *c, long long deadline)
-{
-    int timed_out = 0;
-    while (c->fd[0] >= 0 || c->fd[1] >= 0) {
-        long long left = deadline - now_ms();
-        if (left <= 0) {
-            timed_out = 1;
-            break;
-        }
-        struct pollfd p[2] = { { c->fd[0], POLLIN, 0 }, { c->fd[1], POLLIN, 0 } };
-        if (poll(p, 2, (int)(left > 100 ? 100 : left)) < 0 && errno != EINTR)
-            break;
-        for (int i = 0; i < 2; i++) {
-            if (c->fd[i] < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            char chunk[4096];
-            ssize_t n = read(c->fd[i], chunk, sizeof chunk);
-            if (n > 0 && c->len[i] < (1u << 20)) {
-                c->buf[i] = xrealloc(c->buf[i], c->len[i] + (size_t)n + 1);
-                memcpy(c->buf[i] + c->len[i], chunk, (size_t)n);
-                c->len[i] += (size_t)n;
-                c->buf[i][c->len[i]] = '\0';
-            } else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-                close(c->fd[i]);
-                c->fd[i] = -1;
-            }
-        }
-    }
-    for (int i = 0; i < 2; i++)
-        if (c->fd[i] >= 0) {
-            close(c->fd[i]);
-            c->fd[i] = -1;
-        }
-    int st = 0;
-    pid_t w;
-    while (!timed_out && (w = waitpid(c->pid, &st, WNOHANG)) == 0) {
-        if (now_ms() >= deadline) {
-            timed_out = 1;
-            break;
-        }
-        struct timespec ts = { 0, 10 * 1000000 };
-        nanosleep(&ts, NULL);
-    }
-    if (timed_out) {
-        kill(-c->pid, SIGKILL);
-        kill(c->pid, SIGKILL);
-        while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-        return -1;
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
-}
-
-static void child_free(struct child *c)
-{
-    free(c->buf[0]);
-    free(c->buf[1]);
-}
-
-/* The last message line of TEXT without the "torchshim: [error: ]" prefix;
- * malloc'd, NULL if there is none. */
-static char *last_message(const char *text)
-{
-    if (!text)
-        return NULL;
-    const char *best = NULL, *best_err = NULL;
-    size_t best_len = 0, best_err_len = 0;
-    for (const char *p = text; *p;) {
-        size_t n = strcspn(p, "\n");
-        if (n) {
-            best = p, best_len = n;
-            if (!strncmp(p, "torchshim: error: ", 18))
-                best_err = p, best_err_len = n;
-        }
-        p += n + (p[n] == '\n');
-    }
-    if (best_err)
-        return xstrndup(best_err + 18, best_err_len - 18);
-    if (!best)
-        return NULL;
-    if (!strncmp(best, "torchshim: ", 11))
-        return xstrndup(best + 11, best_len - 11);
-    return xstrndup(best, best_len);
-}
+#define DOCTOR_OUTPUT_MAX (1 << 20)
+#define OS_RELEASE_MAX (64 * 1024)
 
 /* ------------------------------------------------------------------ */
 /* the facts                                                            */
@@ -247,8 +73,8 @@ struct doctor {
     struct detect_result det;
     struct cudatable table;
     int have_table;
-    char table_err[256];
-    char table_max[16];     /* newest CUDA the driver runs per the table; "" */
+    char *table_err;        /* why the table is not loaded */
+    char *table_max;        /* newest CUDA the driver runs per the table; NULL */
     const char *forced;     /* TORCHSHIM_BACKEND, if set */
     struct env_fact env[4];
     struct tool_fact tool[2];
@@ -266,6 +92,26 @@ struct doctor {
     char *install_err;
 };
 
+/* PRETTY_NAME="..." in an os-release text; malloc'd, NULL if none. */
+static char *pretty_name(const char *text)
+{
+    for (const char *line = text; *line;) {
+        size_t n = strcspn(line, "\n");
+        if (!strncmp(line, "PRETTY_NAME=", 12)) {
+            char *v = xstrndup(line + 12, strcspn(line + 12, "\r\n"));
+            size_t len = strlen(v);
+            int quoted = len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0];
+            char *name = quoted ? xstrndup(v + 1, len - 2) : xstrdup(v);
+            free(v);
+            if (*name)
+                return name;
+            free(name);
+        }
+        line += n + (line[n] == '\n');
+    }
+    return NULL;
+}
+
 static char *os_pretty_name(void)
 {
     const char *root = getenv("TORCHSHIM_SYSROOT");
@@ -274,25 +120,11 @@ static char *os_pretty_name(void)
     static const char *const files[] = { "etc/os-release", "usr/lib/os-release" };
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         char *p = xasprintf("%s/%s", root, files[i]);
-        FILE *f = fopen(p, "r");
+        char *text = NULL, *name = NULL;
+        if (file_read(p, OS_RELEASE_MAX, &text, NULL, NULL) == 0)
+            name = pretty_name(text);
+        free(text);
         free(p);
-        if (!f)
-            continue;
-        char line[512], *name = NULL;
-        while (!name && fgets(line, sizeof line, f)) {
-            if (strncmp(line, "PRETTY_NAME=", 12))
-                continue;
-            char *v = line + 12;
-            v[strcspn(v, "\r\n")] = '\0';
-            size_t n = strlen(v);
-            if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
-                v[n - 1] = '\0';
-                v++;
-            }
-            if (*v)
-                name = xstrdup(v);
-        }
-        fclose(f);
         if (name)
             return name;
     }
@@ -301,53 +133,63 @@ static char *os_pretty_name(void)
 
 /* A conda environment's pytorch build says its variant:
  * conda-meta/pytorch-2.3.1-py3.12_cuda12.1_cudnn8.9.2_0.json -> cu121,
- * pytorch-2.3.1-py3.12_cpu_0.json -> cpu. */
-static int conda_torch_variant(const char *prefix, const char *version, char *out, size_t n)
+ * pytorch-2.3.1-py3.12_cpu_0.json -> cpu. malloc'd, or NULL. */
+static char *conda_torch_variant(const char *prefix, const char *version)
 {
     char *dir = xasprintf("%s/conda-meta", prefix);
     char *head = xasprintf("pytorch-%s-", version);
-    DIR *d = opendir(dir);
-    int found = -1;
-    struct dirent *e;
-    while (d && found && (e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        if (strncmp(e->d_name, head, strlen(head)) || len < 5 ||
-            strcmp(e->d_name + len - 5, ".json"))
+    struct strv names = STRV_INIT;
+    host_list_dir(dir, &names);
+    char *found = NULL;
+    for (size_t i = 0; i < names.n && !found; i++) {
+        const char *e = names.v[i];
+        size_t len = strlen(e);
+        if (strncmp(e, head, strlen(head)) || len < 5 || strcmp(e + len - 5, ".json"))
             continue;
-        const char *build = e->d_name + strlen(head), *cu = strstr(build, "cuda");
+        const char *build = e + strlen(head), *cu = strstr(build, "cuda");
         int maj, min;
-        if (cu && sscanf(cu + 4, "%d.%d", &maj, &min) == 2) {
-            snprintf(out, n, "cu%d%d", maj, min);
-            found = 0;
-        } else if (strstr(build, "cpu")) {
-            snprintf(out, n, "cpu");
-            found = 0;
-        }
+        if (cu && sscanf(cu + 4, "%d.%d", &maj, &min) == 2)
+            found = xasprintf("cu%d%d", maj, min);
+        else if (strstr(build, "cpu"))
+            found = xstrdup("cpu");
     }
-    if (d)
-        closedir(d);
+    strv_clear(&names);
     free(dir);
     free(head);
     return found;
 }
 
-/* Does torch's build (its +local label, or conda's build string) suit this
- * machine? 1 yes, 0 no, -1 unknown; *text says why. */
-static int torch_verdict(const struct env_fact *e, const struct doctor *dr, char **text)
+/* A CUDA build LOCAL (torch PUBLIC_VERSION) with this driver and GPU. */
+static int cuda_verdict(const struct doctor *dr, const char *local, const char *public_version,
+                        char **text)
 {
     const struct detect_result *det = &dr->det;
-    const struct pyinfo_dist *d = &e->d;
-    const char *local = d->local;
     const struct cudatable *t = dr->have_table ? &dr->table : NULL;
-    char conda_variant[32];
-    if (!local && e->pi.is_conda && e->pi.prefix &&
-        conda_torch_variant(e->pi.prefix, d->public_version ? d->public_version : d->version,
-                            conda_variant, sizeof conda_variant) == 0)
-        local = conda_variant;
-    if (!local) {
-        *text = xstrdup("no +variant label: a PyPI build (on Linux x86_64 that bundles CUDA)");
-        return -1;
+    if (!det->driver) {
+        *text = xasprintf("a CUDA build (%s), but no NVIDIA driver was found: CPU only", local);
+        return 0;
     }
+    int ok = t ? cudatable_variant_ok(t, local, det->driver, 0) : -1;
+    char *warn = NULL;
+    const char *cc = detect_min_compute_cap(det);
+    if (ok == 1 && t && cc && cudatable_cc_warning(t, local, public_version, cc, &warn) == 1)
+        ok = 0;
+    if (ok == 1)
+        *text = xasprintf("%s runs on driver %s", local, det->driver);
+    else if (ok == 0 && warn)
+        *text = xasprintf("%s: %s", local, warn);
+    else if (ok == 0)
+        *text = xasprintf("driver %s is too old for %s", det->driver, local);
+    else
+        *text = xasprintf("unknown whether driver %s runs %s%s", det->driver, local,
+                          t ? "" : " (no driver table)");
+    free(warn);
+    return ok;
+}
+
+/* A build LOCAL that is not CUDA: cpu, rocmX.Y, anything else. */
+static int other_verdict(const struct detect_result *det, const char *local, char **text)
+{
     if (!strcmp(local, "cpu")) {
         if (det->kind == DETECT_CPU) {
             *text = xstrdup("the CPU build, right for this machine");
@@ -356,28 +198,6 @@ static int torch_verdict(const struct env_fact *e, const struct doctor *dr, char
         *text = xasprintf("the CPU build, but this machine has a%s GPU: torch will not use it",
                           det->kind == DETECT_CUDA ? "n NVIDIA" : "n AMD");
         return 0;
-    }
-    if (cudatable_variant_cuda(local) > 0) {
-        if (!det->driver) {
-            *text = xasprintf("a CUDA build (%s), but no NVIDIA driver was found: CPU only", local);
-            return 0;
-        }
-        int ok = t ? cudatable_variant_ok(t, local, det->driver, 0) : -1;
-        char warn[256] = "";
-        const char *cc = detect_min_compute_cap(det);
-        if (ok == 1 && t && cc &&
-            cudatable_cc_warning(t, local, d->public_version, cc, warn, sizeof warn) == 1)
-            ok = 0;
-        if (ok == 1)
-            *text = xasprintf("%s runs on driver %s", local, det->driver);
-        else if (ok == 0 && warn[0])
-            *text = xasprintf("%s: %s", local, warn);
-        else if (ok == 0)
-            *text = xasprintf("driver %s is too old for %s", det->driver, local);
-        else
-            *text = xasprintf("unknown whether driver %s runs %s%s", det->driver, local,
-                              t ? "" : " (no driver table)");
-        return ok;
     }
     if (!strncmp(local, "rocm", 4)) {
         if (det->kind == DETECT_ROCM) {
@@ -390,6 +210,27 @@ static int torch_verdict(const struct env_fact *e, const struct doctor *dr, char
     }
     *text = xasprintf("a %s build", local);
     return -1;
+}
+
+/* Does torch's build (its +local label, or conda's build string) suit this
+ * machine? 1 yes, 0 no, -1 unknown; *text says why. */
+static int torch_verdict(const struct env_fact *e, const struct doctor *dr, char **text)
+{
+    const struct pyinfo_dist *d = &e->d;
+    char *conda_variant = NULL;
+    if (!d->local && e->pi.is_conda && e->pi.prefix)
+        conda_variant = conda_torch_variant(e->pi.prefix,
+                                            d->public_version ? d->public_version : d->version);
+    const char *local = d->local ? d->local : conda_variant;
+    int r = -1;
+    if (!local)
+        *text = xstrdup("no +variant label: a PyPI build (on Linux x86_64 that bundles CUDA)");
+    else if (cudatable_variant_cuda(local) > 0)
+        r = cuda_verdict(dr, local, d->public_version, text);
+    else
+        r = other_verdict(&dr->det, local, text);
+    free(conda_variant);
+    return r;
 }
 
 /* The verdict, said to come from conda's build string when it did. */
@@ -432,7 +273,8 @@ static void tool_fill(struct tool_fact *t, const struct self_id *self)
     }
 }
 
-static void gather(struct doctor *dr, const struct self_id *self)
+/* The machine, its GPUs and what the driver table says of them. */
+static void gather_machine(struct doctor *dr)
 {
     uname(&dr->uts);
     dr->os_name = os_pretty_name();
@@ -441,62 +283,75 @@ static void gather(struct doctor *dr, const struct self_id *self)
 #endif
     dr->subdir = pyinfo_conda_subdir();
 
-    detect_backend_flags(&dr->det, DETECT_IGNORE_ENV);
+    detect_backend_flags(&dr->det, DETECT_IGNORE_ENV, NULL);
     const char *forced = getenv("TORCHSHIM_BACKEND");
     dr->forced = forced && *forced && strcmp(forced, "auto") ? forced : NULL;
-    dr->have_table = cudatable_load_default(&dr->table, dr->table_err, sizeof dr->table_err) == 0;
+    dr->have_table = cudatable_load_default(&dr->table, &dr->table_err) == 0;
     if (dr->have_table && dr->det.driver)
-        cudatable_max_cuda(&dr->table, dr->det.driver, 0, dr->table_max, sizeof dr->table_max);
+        cudatable_max_cuda(&dr->table, dr->det.driver, 0, &dr->table_max);
+}
 
+/* The interpreter of $VIRTUAL_ENV: bin/python, else bin/python3 (the first
+ * that is there); NULL when it is not set. */
+static char *venv_python(void)
+{
+    const char *v = getenv("VIRTUAL_ENV");
+    if (!v || !*v)
+        return NULL;
+    char *py = xasprintf("%s/bin/python", v);
+    char *p3 = xasprintf("%s/bin/python3", v);
+    if (access(py, X_OK) != 0 && access(p3, X_OK) == 0) {
+        free(py);
+        return p3;
+    }
+    free(p3);
+    return py;
+}
+
+/* python3 and python on PATH, the active venv, the active conda env. */
+static void gather_envs(struct doctor *dr)
+{
     static const char *const labels[] = { "python3", "python", "venv", "conda env" };
+    static const char *const absent[] = { "not on PATH", "not on PATH",
+                                          "none ($VIRTUAL_ENV is not set)",
+                                          "none ($CONDA_PREFIX is not set)" };
+    const char *conda = getenv("CONDA_PREFIX");
     for (int i = 0; i < 4; i++) {
         struct env_fact *e = &dr->env[i];
         e->label = labels[i];
-        const char *v;
-        switch (i) {
-        case 0:
-        case 1:
-            e->asked = detect_which(labels[i]);
-            e->absent = "not on PATH";
-            break;
-        case 2:
-            v = getenv("VIRTUAL_ENV");
-            if (v && *v) {  /* python, else python3 (the first that is there) */
-                e->asked = xasprintf("%s/bin/python", v);
-                char *p3 = xasprintf("%s/bin/python3", v);
-                if (access(e->asked, X_OK) != 0 && access(p3, X_OK) == 0) {
-                    free(e->asked);
-                    e->asked = p3;
-                } else {
-                    free(p3);
-                }
-            }
-            e->absent = "none ($VIRTUAL_ENV is not set)";
-            break;
-        default:
-            v = getenv("CONDA_PREFIX");
-            e->asked = v && *v ? xstrdup(v) : NULL;
-            e->absent = "none ($CONDA_PREFIX is not set)";
-            break;
-        }
+        e->absent = absent[i];
+        if (i < 2)
+            e->asked = host_which(labels[i]);
+        else if (i == 2)
+            e->asked = venv_python();
+        else
+            e->asked = conda && *conda ? xstrdup(conda) : NULL;
         env_fill(e, dr);
     }
+}
 
+/* The pip and conda the shim would exec; whether `pip` is the shim. */
+static void gather_tools(struct doctor *dr, const struct self_id *self)
+{
     dr->tool[0] = (struct tool_fact){ "pip", MODE_PIP, NULL, NULL };
     dr->tool[1] = (struct tool_fact){ "conda", MODE_CONDA, NULL, NULL };
     for (int i = 0; i < 2; i++)
         tool_fill(&dr->tool[i], self);
-    dr->pip_on_path = detect_which("pip");
+    dr->pip_on_path = host_which("pip");
     dr->pip_is_shim = dr->pip_on_path && self->path[0] && findtool_is_self(dr->pip_on_path, self);
+}
 
+/* The mirrors [use] picks, asked at once. */
+static void gather_mirrors(struct doctor *dr)
+{
     dr->cfg_ok = config_load(&dr->cfg, &dr->cfg_err) == 0;
-    if (dr->cfg_ok) {
-        dr->nitems = probe_plan(&dr->cfg, 1, NULL, 0, &dr->items, &dr->probe_err);
-        struct probe_opts o = { .timeout_ms = dr->probe_ms,
-                                .connect_timeout_ms = dr->cfg.connect_timeout * 1000 };
-        if (dr->nitems > 0 && probe_run(dr->items, (size_t)dr->nitems, &o, &dr->probe_err) < 0)
-            dr->nitems = -1;
-    }
+    if (!dr->cfg_ok)
+        return;
+    dr->nitems = probe_plan(&dr->cfg, 1, NULL, 0, &dr->items, &dr->probe_err);
+    struct probe_opts o = { .timeout_ms = dr->probe_ms,
+                            .connect_timeout_ms = dr->cfg.connect_timeout * 1000 };
+    if (dr->nitems > 0 && probe_run(dr->items, (size_t)dr->nitems, &o, &dr->probe_err) < 0)
+        dr->nitems = -1;
 }
 
 static void doctor_free(struct doctor *dr)
@@ -505,6 +360,8 @@ static void doctor_free(struct doctor *dr)
     detect_result_free(&dr->det);
     if (dr->have_table)
         cudatable_free(&dr->table);
+    free(dr->table_err);
+    free(dr->table_max);
     for (int i = 0; i < 4; i++) {
         free(dr->env[i].asked);
         pyinfo_free(&dr->env[i].pi);
@@ -531,16 +388,41 @@ static void doctor_free(struct doctor *dr)
 
 #define LABEL "  %-11s "
 
-static void print_text(const struct doctor *dr, int verbose)
+static void print_machine(const struct doctor *dr)
 {
-    const struct detect_result *det = &dr->det;
     printf("torchshim %s doctor\n\nmachine\n", TORCHSHIM_VERSION);
     printf(LABEL "%s%s%s %s", "OS:", dr->os_name ? dr->os_name : "", dr->os_name ? "; " : "",
            dr->uts.sysname, dr->uts.machine);
     if (dr->glibc)
         printf(", glibc %s", dr->glibc);
     printf("\n" LABEL "%s\n", "conda:", dr->subdir ? dr->subdir : "(unknown subdir)");
+}
 
+/* The NVIDIA driver and the newest CUDA it runs. */
+static void print_driver(const struct doctor *dr, int verbose)
+{
+    const struct detect_result *det = &dr->det;
+    if (!det->driver) {
+        printf(LABEL "%s\n", "driver:", "no NVIDIA driver");
+        return;
+    }
+    printf(LABEL "%s", "driver:", det->driver);
+    if (verbose && det->driver_source)
+        printf(" (%s)", det->driver_source);
+    printf("\n" LABEL, "max CUDA:");
+    if (det->cuda_version)
+        printf("%s (nvidia-smi)%s%s\n", det->cuda_version,
+               dr->table_max ? "; the driver table says wheels up to CUDA " : "",
+               dr->table_max ? dr->table_max : "");
+    else if (dr->table_max)
+        printf("%s (the driver table; nvidia-smi did not say)\n", dr->table_max);
+    else
+        printf("unknown\n");
+}
+
+static void print_gpu(const struct doctor *dr, int verbose)
+{
+    const struct detect_result *det = &dr->det;
     printf("\nGPU\n");
     if (!det->ngpus)
         printf(LABEL "%s\n", "GPU:", det->kind == DETECT_ROCM ? "AMD (see ROCm below)" : "none found");
@@ -552,22 +434,7 @@ static void print_text(const struct doctor *dr, int verbose)
             printf(", compute capability %s", det->gpus[i].compute_cap);
         printf("\n");
     }
-    if (det->driver) {
-        printf(LABEL "%s", "driver:", det->driver);
-        if (verbose && det->driver_source)
-            printf(" (%s)", det->driver_source);
-        printf("\n" LABEL, "max CUDA:");
-        if (det->cuda_version)
-            printf("%s (nvidia-smi)%s%s\n", det->cuda_version,
-                   dr->table_max[0] ? "; the driver table says wheels up to CUDA " : "",
-                   dr->table_max);
-        else if (dr->table_max[0])
-            printf("%s (the driver table; nvidia-smi did not say)\n", dr->table_max);
-        else
-            printf("unknown\n");
-    } else {
-        printf(LABEL "%s\n", "driver:", "no NVIDIA driver");
-    }
+    print_driver(dr, verbose);
     if (det->kind == DETECT_ROCM || det->rocm_version) {
         printf(LABEL "%s", "ROCm:", det->rocm_version_full ? det->rocm_version_full
                                     : det->rocm_version ? det->rocm_version : "version unknown");
@@ -583,8 +450,11 @@ static void print_text(const struct doctor *dr, int verbose)
         for (size_t i = 0; i < det->notes.n; i++)
             printf(LABEL "%s\n", "note:", det->notes.v[i]);
     if (!dr->have_table)
-        printf(LABEL "%s\n", "warning:", dr->table_err);
+        printf(LABEL "%s\n", "warning:", dr->table_err ? dr->table_err : "?");
+}
 
+static void print_python(const struct doctor *dr)
+{
     printf("\nPython\n");
     for (int i = 0; i < 4; i++) {
         const struct env_fact *e = &dr->env[i];
@@ -608,7 +478,10 @@ static void print_text(const struct doctor *dr, int verbose)
             printf(LABEL "torch: unreadable metadata (%s)\n", "",
                    e->pi.error ? e->pi.error : "?");
     }
+}
 
+static void print_tools(const struct doctor *dr)
+{
     printf("\ntools (what the shim would exec)\n");
     for (int i = 0; i < 2; i++) {
         char label[16];
@@ -620,7 +493,10 @@ static void print_text(const struct doctor *dr, int verbose)
     else
         printf(LABEL "pip on PATH is %s, not torchshim (see torchshim init)\n", "shim:",
                dr->pip_on_path ? dr->pip_on_path : "nothing");
+}
 
+static void print_mirrors(const struct doctor *dr)
+{
     char d[32];
     probe_fmt_duration((double)dr->probe_ms / 1000, d, sizeof d);
     printf("\nmirrors ([use], asked at once, at most %s)\n", d);
@@ -646,7 +522,15 @@ static void print_text(const struct doctor *dr, int verbose)
             snprintf(label, sizeof label, "%s:", role_name((enum role)r));
             printf(LABEL "(no site in [use]: the official source)\n", label);
         }
+}
 
+static void print_text(const struct doctor *dr, int verbose)
+{
+    print_machine(dr);
+    print_gpu(dr, verbose);
+    print_python(dr);
+    print_tools(dr);
+    print_mirrors(dr);
     printf("\n`torchshim install torch torchvision torchaudio` would run:\n");
     if (dr->install)
         printf("  %s\n", dr->install);
@@ -673,29 +557,44 @@ static void add_tristate(cJSON *o, const char *k, int v)
         cJSON_AddBoolToObject(o, k, v);
 }
 
-static char *to_json(const struct doctor *dr)
+/* A number, or null when it is negative (unknown). */
+static void add_num(cJSON *o, const char *k, double v)
 {
-    const struct detect_result *det = &dr->det;
-    cJSON *root = cJSON_CreateObject();
-    add_str(root, "version", TORCHSHIM_VERSION);
+    if (v >= 0)
+        cJSON_AddNumberToObject(o, k, v);
+    else
+        cJSON_AddNullToObject(o, k);
+}
 
+static void add_strings(cJSON *o, const char *k, const struct strv *sv)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, k);
+    for (size_t i = 0; i < sv->n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(sv->v[i]));
+}
+
+static void json_machine(cJSON *root, const struct doctor *dr)
+{
     cJSON *m = cJSON_AddObjectToObject(root, "machine");
     add_str(m, "os", dr->uts.sysname);
     add_str(m, "os_name", dr->os_name);
     add_str(m, "arch", dr->uts.machine);
     add_str(m, "glibc", dr->glibc);
     add_str(m, "conda_subdir", dr->subdir);
+}
 
+static void json_gpu(cJSON *root, const struct doctor *dr)
+{
+    const struct detect_result *det = &dr->det;
     cJSON *g = cJSON_AddObjectToObject(root, "gpu");
     add_str(g, "backend", detect_kind_name(det->kind));
     add_str(g, "backend_forced", dr->forced);
     add_str(g, "driver", det->driver);
     add_str(g, "driver_source", det->driver_source);
-    add_str(g, "max_cuda", det->cuda_version ? det->cuda_version
-                           : dr->table_max[0] ? dr->table_max : NULL);
+    add_str(g, "max_cuda", det->cuda_version ? det->cuda_version : dr->table_max);
     add_str(g, "max_cuda_source", det->cuda_version ? det->cuda_source
-                                  : dr->table_max[0] ? "driver table" : NULL);
-    add_str(g, "max_cuda_table", dr->table_max[0] ? dr->table_max : NULL);
+                                  : dr->table_max ? "driver table" : NULL);
+    add_str(g, "max_cuda_table", dr->table_max);
     add_str(g, "min_compute_capability", detect_min_compute_cap(det));
     cJSON *gpus = cJSON_AddArrayToObject(g, "gpus");
     for (size_t i = 0; i < det->ngpus; i++) {
@@ -706,13 +605,12 @@ static char *to_json(const struct doctor *dr)
     }
     add_str(g, "gpus_source", det->gpus_source);
     add_str(g, "rocm_version", det->rocm_version_full ? det->rocm_version_full : det->rocm_version);
-    cJSON *agents = cJSON_AddArrayToObject(g, "rocm_agents");
-    for (size_t i = 0; i < det->rocm_agents.n; i++)
-        cJSON_AddItemToArray(agents, cJSON_CreateString(det->rocm_agents.v[i]));
-    cJSON *notes = cJSON_AddArrayToObject(g, "notes");
-    for (size_t i = 0; i < det->notes.n; i++)
-        cJSON_AddItemToArray(notes, cJSON_CreateString(det->notes.v[i]));
+    add_strings(g, "rocm_agents", &det->rocm_agents);
+    add_strings(g, "notes", &det->notes);
+}
 
+static void json_python(cJSON *root, const struct doctor *dr)
+{
     cJSON *envs = cJSON_AddArrayToObject(root, "python");
     for (int i = 0; i < 4; i++) {
         const struct env_fact *e = &dr->env[i];
@@ -736,7 +634,10 @@ static char *to_json(const struct doctor *dr)
         }
         cJSON_AddItemToArray(envs, o);
     }
+}
 
+static void json_tools(cJSON *root, const struct doctor *dr)
+{
     cJSON *tools = cJSON_AddObjectToObject(root, "tools");
     for (int i = 0; i < 2; i++) {
         cJSON *o = cJSON_AddObjectToObject(tools, dr->tool[i].name);
@@ -745,45 +646,138 @@ static char *to_json(const struct doctor *dr)
     }
     add_str(tools, "pip_on_path", dr->pip_on_path);
     cJSON_AddBoolToObject(tools, "shim_active", dr->pip_is_shim);
+}
 
+static cJSON *json_probe(const struct probe_item *it, long probe_ms)
+{
+    cJSON *o = cJSON_CreateObject();
+    add_str(o, "role", role_name(it->role));
+    add_str(o, "site", it->site);
+    add_str(o, "url", it->url);
+    cJSON_AddBoolToObject(o, "ok", it->state == PROBE_OK);
+    add_num(o, "http_status", it->http_status ? (double)it->http_status : -1);
+    add_num(o, "latency_ms",
+            it->latency >= 0 ? (double)(long long)(it->latency * 10000 + 0.5) / 10 : -1);
+    double rate = probe_rate(it);
+    add_num(o, "bytes_per_sec", rate >= 0 ? (double)(long long)(rate + 0.5) : -1);
+    char *status = probe_fmt_status(it, probe_ms);
+    add_str(o, "status", status);
+    free(status);
+    return o;
+}
+
+static void json_mirrors(cJSON *root, const struct doctor *dr)
+{
     cJSON *mir = cJSON_AddObjectToObject(root, "mirrors");
     cJSON_AddNumberToObject(mir, "timeout_ms", (double)dr->probe_ms);
     add_str(mir, "error", !dr->cfg_ok ? dr->cfg_err : dr->nitems < 0 ? dr->probe_err : NULL);
     cJSON *items = cJSON_AddArrayToObject(mir, "probes");
-    for (long i = 0; i < dr->nitems; i++) {
-        const struct probe_item *it = &dr->items[i];
-        cJSON *o = cJSON_CreateObject();
-        add_str(o, "role", role_name(it->role));
-        add_str(o, "site", it->site);
-        add_str(o, "url", it->url);
-        cJSON_AddBoolToObject(o, "ok", it->state == PROBE_OK);
-        if (it->http_status)
-            cJSON_AddNumberToObject(o, "http_status", (double)it->http_status);
-        else
-            cJSON_AddNullToObject(o, "http_status");
-        if (it->latency >= 0)
-            cJSON_AddNumberToObject(o, "latency_ms", (double)(long long)(it->latency * 10000 + 0.5) / 10);
-        else
-            cJSON_AddNullToObject(o, "latency_ms");
-        double rate = probe_rate(it);
-        if (rate >= 0)
-            cJSON_AddNumberToObject(o, "bytes_per_sec", (double)(long long)(rate + 0.5));
-        else
-            cJSON_AddNullToObject(o, "bytes_per_sec");
-        char *status = probe_fmt_status(it, dr->probe_ms);
-        add_str(o, "status", status);
-        free(status);
-        cJSON_AddItemToArray(items, o);
-    }
+    for (long i = 0; i < dr->nitems; i++)
+        cJSON_AddItemToArray(items, json_probe(&dr->items[i], dr->probe_ms));
+}
 
+static char *to_json(const struct doctor *dr)
+{
+    cJSON *root = cJSON_CreateObject();
+    add_str(root, "version", TORCHSHIM_VERSION);
+    json_machine(root, dr);
+    json_gpu(root, dr);
+    json_python(root, dr);
+    json_tools(root, dr);
+    json_mirrors(root, dr);
     cJSON *ins = cJSON_AddObjectToObject(root, "install");
     add_str(ins, "command", dr->install);
     add_str(ins, "error", dr->install ? NULL : dr->install_err);
     add_str(ins, "front_end", dr->front);
-
     char *s = cJSON_Print(root);
     cJSON_Delete(root);
     return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* the install line: the front end, run as a child while the rest is gathered */
+
+/* The front end: $TORCHSHIM_FRONT (it sets that when it runs us), else
+ * beside the engine (build tree), else <engine dir>/../../bin (installed). */
+static char *front_end_path(void)
+{
+    const char *f = getenv("TORCHSHIM_FRONT");
+    if (f && *f && access(f, X_OK) == 0)
+        return xstrdup(f);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    const char *dir = dirname(exe);
+    static const char *const rel[] = { "torchshim", "../../bin/torchshim" };
+    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+        char *p = xasprintf("%s/%s", dir, rel[i]);
+        if (access(p, X_OK) == 0)
+            return p;
+        free(p);
+    }
+    return NULL;
+}
+
+/* The last message line of TEXT without the "torchshim: [error: ]" prefix;
+ * malloc'd, NULL if there is none. */
+static char *last_message(const char *text)
+{
+    if (!text)
+        return NULL;
+    const char *best = NULL, *best_err = NULL;
+    size_t best_len = 0, best_err_len = 0;
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        if (n) {
+            best = p, best_len = n;
+            if (!strncmp(p, "torchshim: error: ", 18))
+                best_err = p, best_err_len = n;
+        }
+        p += n + (p[n] == '\n');
+    }
+    if (best_err)
+        return xstrndup(best_err + 18, best_err_len - 18);
+    if (!best)
+        return NULL;
+    if (!strncmp(best, "torchshim: ", 11))
+        return xstrndup(best + 11, best_len - 11);
+    return xstrndup(best, best_len);
+}
+
+/* Start `FRONT install --dry-run torch torchvision torchaudio`: 0, or -1
+ * with dr->install_err. */
+static int install_start(struct doctor *dr, struct proc *p)
+{
+    dr->front = front_end_path();
+    if (!dr->front) {
+        dr->install_err = xstrdup("the torchshim front end was not found beside the engine");
+        return -1;
+    }
+    char *args[] = { dr->front, (char *)"install", (char *)"--dry-run", (char *)"torch",
+                     (char *)"torchvision", (char *)"torchaudio", NULL };
+    return proc_start(p, dr->front, args,
+                      PROC_STDIN_NULL | PROC_OUT | PROC_ERR | PROC_GROUP | PROC_CLOSE_FDS,
+                      &dr->install_err);
+}
+
+/* Its answer: the first line it printed, else why there is none. */
+static void install_finish(struct doctor *dr, struct proc *p, long long deadline)
+{
+    int st = proc_finish(p, deadline);
+    const char *out = buf_str(&p->out[PROC_FD_OUT]);
+    size_t n = strcspn(out, "\n");
+    if (st == 0 && n) {
+        dr->install = xstrndup(out, n);
+    } else if (st == PROC_TIMEOUT) {
+        dr->install_err = xasprintf("no answer within %d s", DOCTOR_INSTALL_MS / 1000);
+    } else {
+        char *why = last_message(buf_str(&p->out[PROC_FD_ERR]));
+        dr->install_err = why ? why
+                          : st ? xasprintf("it exited with status %d", st)
+                               : xstrdup("it printed nothing");
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -810,42 +804,20 @@ static int run(struct cmd_ctx *c)
     dr.probe_ms = probe_ms;
 
     /* the install line takes longest: start it first */
-    struct child ch;
-    int started = 0;
-    dr.front = front_end_path();
-    if (!dr.front) {
-        dr.install_err = xstrdup("the torchshim front end was not found beside the engine");
-    } else {
-        char *args[] = { dr.front, (char *)"install", (char *)"--dry-run", (char *)"torch",
-                         (char *)"torchvision", (char *)"torchaudio", NULL };
-        if (child_start(&ch, dr.front, args) == 0)
-            started = 1;
-        else
-            dr.install_err = xasprintf("cannot run %s: %s", dr.front, strerror(errno));
-    }
+    struct proc install;
+    proc_init(&install, DOCTOR_OUTPUT_MAX);
+    int started = install_start(&dr, &install) == 0;
     long long t0 = now_ms();
 
     struct self_id self;
     self_identify_path(&self, dr.front);
-    gather(&dr, &self);
-
-    if (started) {
-        int st = child_finish(&ch, t0 + DOCTOR_INSTALL_MS);
-        char *line = ch.buf[0] ? xstrndup(ch.buf[0], strcspn(ch.buf[0], "\n")) : NULL;
-        if (st == 0 && line && *line) {
-            dr.install = line;
-            line = NULL;
-        } else if (st < 0) {
-            dr.install_err = xasprintf("no answer within %d s", DOCTOR_INSTALL_MS / 1000);
-        } else {
-            char *why = last_message(ch.buf[1]);
-            dr.install_err = why ? why
-                             : st ? xasprintf("it exited with status %d", st)
-                                  : xstrdup("it printed nothing");
-        }
-        free(line);
-        child_free(&ch);
-    }
+    gather_machine(&dr);
+    gather_envs(&dr);
+    gather_tools(&dr, &self);
+    gather_mirrors(&dr);
+    if (started)
+        install_finish(&dr, &install, t0 + DOCTOR_INSTALL_MS);
+    proc_free(&install);
 
     if (json) {
         char *s = to_json(&dr);

@@ -118,13 +118,16 @@ static int read_options(struct cmd_ctx *c, struct install *in, int *done)
         setenv("TORCHSHIM_MIRROR", cmd_opt(c, OPT_MIRROR), 1);
     if (in->tool && strcmp(in->tool, "pip") && strcmp(in->tool, "conda"))
         return cmd_usage_error(c, "--tool %s: pip or conda", in->tool);
+    const char *from = "--backend";
     if (!backend) {
         backend = getenv("TORCHSHIM_BACKEND");  /* pip and conda alike */
+        from = "TORCHSHIM_BACKEND=";
         if (backend && !*backend)
             backend = NULL;
     }
     if (backend && strcmp(backend, "auto") && plan_set_backend(&in->p, backend))
-        return cmd_usage_error(c, "backend %s: auto, cpu, cuXYZ or rocmX.Y", backend);
+        return cmd_usage_error(c, "%s%s%s: expected auto, cpu, cuXYZ (cu121) or rocmX.Y (rocm6.1)",
+                               from, from[0] == '-' ? " " : "", backend);
     strv_extend(&in->p.extra, c->rest, (size_t)c->nrest);
     strv_extend(&in->pkgs, c->args.v, c->args.n);
     if (!in->pkgs.n) {
@@ -175,11 +178,10 @@ static int choose_release_and_tool(const struct config *cfg, struct install *in)
 static void choose_conda_variant(struct install *in)
 {
     const struct detect_result *det = &in->det;
-    char maxcuda[16] = "";
+    char *maxcuda = NULL;
     if (det->kind == DETECT_CUDA &&
         (det->cuda_version || (in->have_table && det->driver &&
-                               cudatable_max_cuda(&in->table, det->driver, 0, maxcuda,
-                                                  sizeof maxcuda) == 0))) {
+                               cudatable_max_cuda(&in->table, det->driver, 0, &maxcuda) == 0))) {
         const char *cv = det->cuda_version ? det->cuda_version : maxcuda;
         char cu[16];
         int maj = 0, min = 0;
@@ -191,6 +193,7 @@ static void choose_conda_variant(struct install *in)
         snprintf(in->why, sizeof in->why, "driver %s runs CUDA up to %s: pytorch-cuda (pytorch "
                  "channel) or cuda-version (conda-forge) at most that",
                  det->driver ? det->driver : "?", cv);
+        free(maxcuda);
         return;
     }
     plan_set_backend(&in->p, "cpu");
@@ -207,9 +210,15 @@ static int choose_variant(struct install *in)
         snprintf(in->variant, sizeof in->variant, "%s", in->p.backend);
         snprintf(in->why, sizeof in->why, "--backend %s", in->p.backend);
     } else if (in->p.tool == TOOL_PIP) {
-        if (detect_pick_variant(&in->det, in->have_table ? &in->table : NULL, torch,
-                                (const char *const *)in->row->variants.v, in->row->variants.n,
-                                in->variant, sizeof in->variant, in->why, sizeof in->why)) {
+        char *variant = NULL, *why = NULL;
+        int rc = detect_pick_variant(&in->det, in->have_table ? &in->table : NULL, torch,
+                                     (const char *const *)in->row->variants.v,
+                                     in->row->variants.n, &variant, &why);
+        snprintf(in->variant, sizeof in->variant, "%s", variant ? variant : "");
+        snprintf(in->why, sizeof in->why, "%s", why ? why : "");
+        free(variant);
+        free(why);
+        if (rc) {
             errorf("torch %s has no build for this machine: %s", torch, in->why);
             return -1;
         }
@@ -306,9 +315,8 @@ static int run(struct cmd_ctx *c)
     int done, r = read_options(c, &in, &done);
     if (done)
         goto out;
-    char terr[256];
-    detect_backend_flags(&in.det, DETECT_IGNORE_ENV);
-    in.have_table = cudatable_load_default(&in.table, terr, sizeof terr) == 0;
+    detect_backend_flags(&in.det, DETECT_IGNORE_ENV, NULL);
+    in.have_table = cudatable_load_default(&in.table, NULL) == 0;
     r = 1;
     if (choose_release_and_tool(&c->cfg, &in) || choose_variant(&in) || find_real_tool(&in))
         goto out;

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -117,10 +119,31 @@ int mkdir_p(const char *path, mode_t mode, char **err)
     return r;
 }
 
+/* A locked temporary file for PATH. Where the file system has O_TMPFILE it
+ * has no name until it is complete (*tmp NULL: a writer killed before that
+ * leaves nothing); else "PATH.tmp.XXXXXX". The lock (flock) is held from the
+ * start: file_sweep_temps leaves live writers alone. */
 static int open_temp(const char *path, mode_t mode, char **tmp)
 {
+    *tmp = NULL;
+    char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    int fd = open(slash ? dir : ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+    free(dir);
+    if (fd >= 0) {
+        flock(fd, LOCK_EX);
+        if (fchmod(fd, mode) == 0)  /* exactly MODE, whatever the umask */
+            return fd;
+        close(fd);
+        return -1;
+    }
+    if (errno == ENOENT)
+        return -1;
     *tmp = xasprintf("%s" FILEIO_TMP_INFIX "XXXXXX", path);
-    int fd = mkostemp(*tmp, O_CLOEXEC);   /* mode 0600 */
+    fd = mkostemp(*tmp, O_CLOEXEC);   /* mode 0600 */
+    if (fd >= 0)
+        flock(fd, LOCK_EX);
     if (fd >= 0 && mode != 0600 && fchmod(fd, mode) < 0) {
         int e = errno;
         close(fd);
@@ -152,6 +175,25 @@ static int open_temp_mkdir(const char *path, mode_t mode, char **tmp)
     return fd;
 }
 
+/* Give an anonymous (O_TMPFILE) file a temporary name beside PATH. */
+static int name_temp(int fd, const char *path, char **tmp)
+{
+    static unsigned long seq;
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    for (int tries = 0; tries < 8; tries++) {
+        *tmp = xasprintf("%s" FILEIO_TMP_INFIX "%ld.%lu.%lld", path, (long)getpid(), seq++,
+                         now_ms());
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, *tmp, AT_SYMLINK_FOLLOW) == 0)
+            return 0;
+        if (errno != EEXIST)
+            return -1;
+        free(*tmp);
+        *tmp = NULL;
+    }
+    return -1;
+}
+
 int file_write_atomic(const char *path, const void *head, size_t hlen, const void *body,
                       size_t blen, mode_t mode, char **err)
 {
@@ -168,21 +210,19 @@ int file_write_atomic(const char *path, const void *head, size_t hlen, const voi
     what = "fsync";
     if (fsync(fd) < 0)
         goto fail;
-    what = "close";
-    int r = close(fd);
-    fd = -1;
-    if (r < 0)
+    what = "name";
+    if (!tmp && name_temp(fd, path, &tmp) < 0)
         goto fail;
     what = "rename";
     if (rename(tmp, path) < 0)
         goto fail;
     free(tmp);
-    return 0;
-fail:
-    r = seterr(err, "cannot %s %s: %s", what, tmp, strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
+    return close(fd) < 0 ? seterr(err, "cannot close %s: %s", path, strerror(errno)) : 0;
+fail:;
+    int r = seterr(err, "cannot %s %s: %s", what, tmp ? tmp : path, strerror(errno));
+    close(fd);
+    if (tmp)
+        unlink(tmp);
     free(tmp);
     return r;
 }
@@ -192,4 +232,28 @@ long long now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int file_sweep_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!strstr(de->d_name, FILEIO_TMP_INFIX))
+            continue;
+        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+            continue;
+        struct stat st;
+        /* unlocked: its writer is gone */
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+            unlinkat(dirfd(d), de->d_name, 0) == 0)
+            removed++;
+        close(fd);
+    }
+    closedir(d);
+    return removed;
 }

@@ -25,8 +25,13 @@ int mkdir_p(const char *path, mode_t mode, char **err);
 int file_write_atomic(const char *path, const void *head, size_t hlen, const void *body,
                       size_t blen, mode_t mode, char **err);
 
-/* The infix of file_write_atomic's temporary files (for sweeping). */
+/* The infix of file_write_atomic's temporary files. A writer holds an
+ * exclusive flock on its temporary file until the rename. */
 #define FILEIO_TMP_INFIX ".tmp."
+
+/* Remove the temporary files in DIR whose writer is gone (no lock held: it
+ * was killed mid-write). Returns how many. */
+int file_sweep_temps(const char *dir);
 
 /* Milliseconds on the monotonic clock. */
 long long now_ms(void);

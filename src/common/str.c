@@ -2,8 +2,6 @@
 #include "str.h"
 
 #include <ctype.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 void str_rtrim(char *s)
@@ -19,14 +17,4 @@ char *str_trim(char *s)
         s++;
     str_rtrim(s);
     return s;
-}
-
-void str_printf(char *buf, size_t n, const char *fmt, ...)
-{
-    if (!buf || !n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, n, fmt, ap);
-    va_end(ap);
 }

@@ -10,8 +10,4 @@ void str_rtrim(char *s);
  * first non-space character of S. */
 char *str_trim(char *s);
 
-/* snprintf into BUF (N bytes) when BUF is not NULL: for the "char *why,
- * size_t whyn" out-parameters of the table modules. */
-void str_printf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
 #endif

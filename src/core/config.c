@@ -436,3 +436,55 @@ char *site_wheels_url(const char *tmpl, const char *variant)
         return xstrdup(tmpl);
     return xasprintf("%.*s%s%s", (int)(p - tmpl), tmpl, variant, p + 9);
 }
+
+/* URL without its scheme and trailing slashes: what wheels URLs compare by. */
+static size_t url_core(const char *url, const char **core)
+{
+    const char *p = strstr(url, "://");
+    *core = p ? p + 3 : url;
+    size_t n = strlen(*core);
+    while (n && (*core)[n - 1] == '/')
+        n--;
+    return n;
+}
+
+/* Does URL fill TMPL's {variant} (or equal it, without one)? */
+static int template_match(const char *tmpl, const char *url, char *variant, size_t vn)
+{
+    const char *t, *u;
+    size_t tl = url_core(tmpl, &t), ul = url_core(url, &u);
+    const char *hole = strstr(t, "{variant}");
+    if (!hole || (size_t)(hole - t) >= tl) {
+        if (tl != ul || strncmp(t, u, tl))
+            return 0;
+        snprintf(variant, vn, "%s", "");
+        return 1;
+    }
+    size_t pre = (size_t)(hole - t), post = tl - pre - 9;
+    if (ul <= pre + post || strncmp(t, u, pre) || strncmp(hole + 9, u + ul - post, post))
+        return 0;
+    size_t vl = ul - pre - post;
+    if (vl >= vn || memchr(u + pre, '/', vl))
+        return 0;
+    snprintf(variant, vn, "%.*s", (int)vl, u + pre);
+    return 1;
+}
+
+const struct site *config_wheels_site_of(const struct config *c, const char *url, char *variant,
+                                         size_t vn, int *nightly)
+{
+    for (size_t i = 0; i < c->nsites; i++) {
+        const struct site *s = &c->sites[i];
+        if (site_is_official(s))
+            continue;
+        if (s->url[ROLE_WHEELS] && template_match(s->url[ROLE_WHEELS], url, variant, vn)) {
+            *nightly = 0;
+            return s;
+        }
+        if (s->wheels_nightly && template_match(s->wheels_nightly, url, variant, vn)) {
+            *nightly = 1;
+            return s;
+        }
+    }
+    return NULL;
+}

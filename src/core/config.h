@@ -66,6 +66,12 @@ int site_is_official(const struct site *s);
  * conda-channels, a conda root serves the pytorch channel only. */
 int site_serves_channel(const struct site *s, const char *channel);
 
+/* The configured (non-official) site whose wheels or wheels-nightly URL
+ * URL is, and the variant it names ("" for a page of every variant), or
+ * NULL. Scheme and trailing slashes do not count. */
+const struct site *config_wheels_site_of(const struct config *c, const char *url, char *variant,
+                                         size_t vn, int *nightly);
+
 /* Expand {variant} in a wheels template; malloc'd. */
 char *site_wheels_url(const char *tmpl, const char *variant);
 

@@ -5,14 +5,14 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "config.h"
+#include "fileio.h"
 #include "msg.h"
-#include "str.h"
 
 #define DRIVER_TSV "driver-cuda.tsv"
 #define CC_TSV "compute-cap.tsv"
@@ -133,29 +133,26 @@ int cudatable_driver_cmp(const char *a, const char *b)
     return 0;
 }
 
-static void fmt_cuda(int v, char *out, size_t n)
-{
-    str_printf(out, n, "%d.%d", v / 100, v % 100);
-}
-
 /* ---- table files -------------------------------------------------------- */
 
 struct parse_ctx {
     const char *name;
     int line;
-    char *err;
-    size_t errn;
+    char **err;
 };
 
 static int perr(struct parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int perr(struct parse_ctx *c, const char *fmt, ...)
 {
-    char what[256];
+    struct buf msg = BUF_INIT;
+    buf_addf(&msg, "%s:%d: ", c->name, c->line);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    buf_vaddf(&msg, fmt, ap);
     va_end(ap);
-    str_printf(c->err, c->errn, "%s:%d: %s", c->name, c->line, what);
+    if (c->err)
+        *c->err = buf_detach(&msg, NULL);
+    buf_free(&msg);
     return -1;
 }
 
@@ -178,77 +175,51 @@ static size_t split_fields(char *line, char **f, size_t max)
     return n;
 }
 
-/* Call fn for every "cuA" / "cuA..cuB" item of a comma list. */
-typedef int (*range_fn)(void *arg, int lo, int hi);
+struct range {
+    int lo, hi;
+};
 
-static int each_range(struct parse_ctx *c, const char *spec, range_fn fn, void *arg)
+/* One "cuA" / "cuA..cuB" item (LEN bytes at P) of the list SPEC. */
+static int parse_range(struct parse_ctx *c, const char *spec, const char *p, size_t len,
+                       struct range *r)
 {
-    const char *p = spec;
-    for (;;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        char item[64];
-        if (len == 0 || len >= sizeof item)
-            return perr(c, "bad variant list '%s'", spec);
-        memcpy(item, p, len);
-        item[len] = '\0';
-        char *dots = strstr(item, "..");
-        int lo, hi;
-        if (dots) {
-            *dots = '\0';
-            lo = cudatable_variant_cuda(item);
-            hi = cudatable_variant_cuda(dots + 2);
-        } else {
-            lo = hi = cudatable_variant_cuda(item);
+    char item[64];
+    if (len == 0 || len >= sizeof item)
+        return perr(c, "bad variant list '%s'", spec);
+    memcpy(item, p, len);
+    item[len] = '\0';
+    char *dots = strstr(item, "..");
+    if (dots)
+        *dots = '\0';
+    r->lo = cudatable_variant_cuda(item);
+    r->hi = dots ? cudatable_variant_cuda(dots + 2) : r->lo;
+    if (r->lo < 0 || r->hi < 0)
+        return perr(c, "'%s' is not a CUDA variant or range (cu118, cu120..cu129)", spec);
+    if (r->lo > r->hi)
+        return perr(c, "empty range '%s'", spec);
+    if (r->lo / 100 != r->hi / 100)
+        return perr(c, "range '%s' spans CUDA majors (use one row per major)", spec);
+    return 0;
+}
+
+/* The ranges of a comma list; malloc'd array, count in *n. NULL on error. */
+static struct range *parse_ranges(struct parse_ctx *c, const char *spec, size_t *n)
+{
+    size_t cap = 1;
+    for (const char *q = spec; (q = strchr(q, ',')); q++)
+        cap++;
+    struct range *r = xcalloc(cap, sizeof *r);
+    *n = 0;
+    for (const char *p = spec;; p++) {
+        size_t len = strcspn(p, ",");
+        if (parse_range(c, spec, p, len, &r[(*n)++]) < 0) {
+            free(r);
+            return NULL;
         }
-        if (lo < 0 || hi < 0)
-            return perr(c, "'%s' is not a CUDA variant or range (cu118, cu120..cu129)",
-                        spec);
-        if (lo > hi)
-            return perr(c, "empty range '%s'", spec);
-        if (lo / 100 != hi / 100)
-            return perr(c, "range '%s' spans CUDA majors (use one row per major)", spec);
-        if (fn(arg, lo, hi) < 0)
-            return -1;
-        if (!comma)
-            return 0;
-        p = comma + 1;
+        p += len;
+        if (!*p)
+            return r;
     }
-}
-
-struct drv_add {
-    struct cudatable *t;
-    const char *lin, *win;
-};
-
-static int add_driver_row(void *arg, int lo, int hi)
-{
-    struct drv_add *a = arg;
-    struct cudatable *t = a->t;
-    t->drv = xrealloc(t->drv, (t->ndrv + 1) * sizeof *t->drv);
-    struct cudatable_driver_row *r = &t->drv[t->ndrv++];
-    r->lo = lo;
-    r->hi = hi;
-    r->min_linux = xstrdup(a->lin);
-    r->min_windows = xstrdup(a->win);
-    return 0;
-}
-
-struct cc_add {
-    struct cudatable *t;
-    struct cudatable_cc_row proto;
-};
-
-static int add_cc_row(void *arg, int lo, int hi)
-{
-    struct cc_add *a = arg;
-    struct cudatable *t = a->t;
-    t->cc = xrealloc(t->cc, (t->ncc + 1) * sizeof *t->cc);
-    struct cudatable_cc_row *r = &t->cc[t->ncc++];
-    *r = a->proto;
-    r->lo = lo;
-    r->hi = hi;
-    return 0;
 }
 
 static int parse_torch_range(const char *s, int *lo, int *hi)
@@ -263,50 +234,74 @@ static int parse_torch_range(const char *s, int *lo, int *hi)
     return *lo < 0 || *hi < 0 || *lo > *hi ? -1 : 0;
 }
 
-static int parse_line(struct parse_ctx *c, struct cudatable *t, char *line, int is_cc)
+/* driver-cuda.tsv: variants, min_linux, min_windows. */
+static int check_driver_fields(struct parse_ctx *c, char **f, size_t nf)
 {
-    char *f[MAX_FIELDS];
-    size_t nf = split_fields(line, f, MAX_FIELDS);
-    if (nf == 0)
-        return 0;
-    if (!is_cc) {
-        if (nf != 3)
-            return perr(c, "expected 3 fields (variants, min_linux, min_windows), got %zu", nf);
-        if (!cudatable_driver_valid(f[1]) || !cudatable_driver_valid(f[2]))
-            return perr(c, "bad driver version '%s' / '%s'", f[1], f[2]);
-        struct drv_add a = { t, f[1], f[2] };
-        return each_range(c, f[0], add_driver_row, &a);
-    }
+    if (nf != 3)
+        return perr(c, "expected 3 fields (variants, min_linux, min_windows), got %zu", nf);
+    if (!cudatable_driver_valid(f[1]) || !cudatable_driver_valid(f[2]))
+        return perr(c, "bad driver version '%s' / '%s'", f[1], f[2]);
+    return 0;
+}
+
+/* compute-cap.tsv: variants, torch range, min_cc, max_cc; *row without
+ * its CUDA range. */
+static int check_cc_fields(struct parse_ctx *c, char **f, size_t nf, struct cudatable_cc_row *row)
+{
     if (nf != 4)
         return perr(c, "expected 4 fields (variants, torch, min_cc, max_cc), got %zu", nf);
-    struct cc_add a = { t, { 0, 0, 0, 0, 0, 0 } };
-    if (parse_torch_range(f[1], &a.proto.torch_lo, &a.proto.torch_hi) < 0)
+    *row = (struct cudatable_cc_row){ 0, 0, 0, 0, parse_cc(f[2]), parse_cc(f[3]) };
+    if (parse_torch_range(f[1], &row->torch_lo, &row->torch_hi) < 0)
         return perr(c, "bad torch range '%s' (*, 2.8 or 2.8-2.9)", f[1]);
-    a.proto.min_cc = parse_cc(f[2]);
-    a.proto.max_cc = parse_cc(f[3]);
-    if (a.proto.min_cc < 0 || a.proto.max_cc < 0 || a.proto.min_cc > a.proto.max_cc)
+    if (row->min_cc < 0 || row->max_cc < 0 || row->min_cc > row->max_cc)
         return perr(c, "bad compute capability range '%s' .. '%s'", f[2], f[3]);
-    return each_range(c, f[0], add_cc_row, &a);
+    return 0;
+}
+
+/* The fields F of one line: a row per CUDA range of the variant list. */
+static int parse_fields(struct parse_ctx *c, struct cudatable *t, char **f, size_t nf, int is_cc)
+{
+    struct cudatable_cc_row row = { 0 };
+    if ((is_cc ? check_cc_fields(c, f, nf, &row) : check_driver_fields(c, f, nf)) < 0)
+        return -1;
+    size_t n;
+    struct range *r = parse_ranges(c, f[0], &n);
+    if (!r)
+        return -1;
+    if (is_cc)
+        t->cc = xrealloc(t->cc, (t->ncc + n) * sizeof *t->cc);
+    else
+        t->drv = xrealloc(t->drv, (t->ndrv + n) * sizeof *t->drv);
+    for (size_t i = 0; i < n; i++) {
+        row.lo = r[i].lo;
+        row.hi = r[i].hi;
+        if (is_cc)
+            t->cc[t->ncc++] = row;
+        else
+            t->drv[t->ndrv++] = (struct cudatable_driver_row){ r[i].lo, r[i].hi, xstrdup(f[1]),
+                                                               xstrdup(f[2]) };
+    }
+    free(r);
+    return 0;
 }
 
 static int parse_text(struct cudatable *t, const char *text, const char *name, int is_cc,
-                      char *err, size_t errn)
+                      char **err)
 {
-    struct parse_ctx c = { name, 0, err, errn };
+    struct parse_ctx c = { name, 0, err };
     const char *p = text;
     while (*p) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        size_t len = strcspn(p, "\n");
         c.line++;
         char *line = xstrndup(p, len);
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        int rc = parse_line(&c, t, line, is_cc);
+        line[strcspn(line, "#")] = '\0';
+        char *f[MAX_FIELDS];
+        size_t nf = split_fields(line, f, MAX_FIELDS);
+        int rc = nf == 0 ? 0 : parse_fields(&c, t, f, nf, is_cc);
         free(line);
         if (rc < 0)
             return -1;
-        p += len + (nl ? 1 : 0);
+        p += len + (p[len] == '\n');
     }
     return 0;
 }
@@ -323,93 +318,69 @@ void cudatable_free(struct cudatable *t)
 }
 
 static int parse_both(struct cudatable *t, const char *dtext, const char *dname,
-                      const char *ctext, const char *cname, char *err, size_t errn)
+                      const char *ctext, const char *cname, char **err)
 {
     *t = (struct cudatable)CUDATABLE_INIT;
-    if (parse_text(t, dtext, dname, 0, err, errn) < 0 ||
-        (ctext && parse_text(t, ctext, cname, 1, err, errn) < 0)) {
+    if (parse_text(t, dtext, dname, 0, err) < 0 ||
+        (ctext && parse_text(t, ctext, cname, 1, err) < 0)) {
         cudatable_free(t);
         return -1;
     }
     if (t->ndrv == 0) {
-        str_printf(err, errn, "%s: no rows", dname);
         cudatable_free(t);
-        return -1;
+        return seterr(err, "%s: no rows", dname);
     }
     return 0;
 }
 
 int cudatable_parse(struct cudatable *t, const char *driver_text, const char *cc_text,
-                    char *err, size_t errn)
+                    char **err)
 {
-    return parse_both(t, driver_text, DRIVER_TSV, cc_text, CC_TSV, err, errn);
+    return parse_both(t, driver_text, DRIVER_TSV, cc_text, CC_TSV, err);
 }
 
-static char *slurp(const char *path, char *err, size_t errn)
+/* A table file's text (malloc'd), or NULL with *err. */
+static char *read_table(const char *path, char **err)
 {
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        str_printf(err, errn, "%s: %s", path, strerror(errno));
+    char *text;
+    size_t len;
+    int rc = file_read(path, MAX_TABLE_BYTES, &text, &len, err);
+    if (rc == 1)
+        seterr(err, "%s: %s", path, strerror(ENOENT));
+    if (rc != 0)
+        return NULL;
+    if (memchr(text, '\0', len)) {
+        free(text);
+        seterr(err, "%s: binary data", path);
         return NULL;
     }
-    size_t cap = 4096, len = 0;
-    char *buf = xmalloc(cap);
-    for (;;) {
-        if (len + 1 >= cap) {
-            if (cap >= MAX_TABLE_BYTES) {
-                str_printf(err, errn, "%s: larger than %d bytes", path, MAX_TABLE_BYTES);
-                goto fail;
-            }
-            cap *= 2;
-            buf = xrealloc(buf, cap);
-        }
-        size_t got = fread(buf + len, 1, cap - len - 1, fp);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(fp)) {
-        str_printf(err, errn, "%s: read error", path);
-        goto fail;
-    }
-    fclose(fp);
-    buf[len] = '\0';
-    if (memchr(buf, '\0', len)) {
-        str_printf(err, errn, "%s: binary data", path);
-        free(buf);
-        return NULL;
-    }
-    return buf;
-fail:
-    fclose(fp);
-    free(buf);
-    return NULL;
+    return text;
 }
 
 int cudatable_load(struct cudatable *t, const char *driver_path, const char *cc_path,
-                   char *err, size_t errn)
+                   char **err)
 {
     *t = (struct cudatable)CUDATABLE_INIT;
-    char *dtext = slurp(driver_path, err, errn);
+    char *dtext = read_table(driver_path, err);
     if (!dtext)
         return -1;
     char *ctext = NULL;
-    if (cc_path && !(ctext = slurp(cc_path, err, errn))) {
+    if (cc_path && !(ctext = read_table(cc_path, err))) {
         free(dtext);
         return -1;
     }
-    int rc = parse_both(t, dtext, driver_path, ctext, cc_path, err, errn);
+    int rc = parse_both(t, dtext, driver_path, ctext, cc_path, err);
     free(dtext);
     free(ctext);
     return rc;
 }
 
-int cudatable_load_default(struct cudatable *t, char *err, size_t errn)
+int cudatable_load_default(struct cudatable *t, char **err)
 {
     char *dir = config_datadir();
     char *dp = xasprintf("%s/%s", dir, DRIVER_TSV);
     char *cp = xasprintf("%s/%s", dir, CC_TSV);
-    int rc = cudatable_load(t, dp, access(cp, R_OK) == 0 ? cp : NULL, err, errn);
+    int rc = cudatable_load(t, dp, access(cp, R_OK) == 0 ? cp : NULL, err);
     free(dp);
     free(cp);
     free(dir);
@@ -444,9 +415,9 @@ static int cap_bound(const struct cudatable_query *q)
 }
 
 int cudatable_max_cuda_q(const struct cudatable *t, const struct cudatable_query *q,
-                         char *out, size_t n)
+                         char **out)
 {
-    str_printf(out, n, "%s", "");
+    *out = NULL;
     int bound = cap_bound(q);
     if (bound < 0 || (!q->driver && !q->cuda_cap) ||
         (q->driver && !cudatable_driver_valid(q->driver)))
@@ -464,19 +435,19 @@ int cudatable_max_cuda_q(const struct cudatable *t, const struct cudatable_query
     }
     if (best < 0)
         return -1;
-    fmt_cuda(best, out, n);
+    *out = xasprintf("%d.%d", best / 100, best % 100);
     return 0;
 }
 
 int cudatable_max_cuda(const struct cudatable *t, const char *driver_version, int windows,
-                       char *out, size_t n)
+                       char **out)
 {
     struct cudatable_query q = { .driver = driver_version, .windows = windows };
     if (!driver_version) {
-        str_printf(out, n, "%s", "");
+        *out = NULL;
         return -1;
     }
-    return cudatable_max_cuda_q(t, &q, out, n);
+    return cudatable_max_cuda_q(t, &q, out);
 }
 
 static const struct cudatable_cc_row *cc_row(const struct cudatable *t, int cuda,
@@ -494,84 +465,78 @@ static const struct cudatable_cc_row *cc_row(const struct cudatable *t, int cuda
 }
 
 int cudatable_cc_warning(const struct cudatable *t, const char *variant, const char *torch,
-                         const char *compute_cap, char *msg, size_t msgn)
+                         const char *compute_cap, char **msg)
 {
-    str_printf(msg, msgn, "%s", "");
+    if (msg)
+        *msg = NULL;
     int cuda = cudatable_variant_cuda(variant);
     int cc = compute_cap ? parse_cc(compute_cap) : -1;
-    if (cuda < 0 || cc < 0)
-        return -1;
-    const struct cudatable_cc_row *r = cc_row(t, cuda, torch);
+    const struct cudatable_cc_row *r = cuda < 0 || cc < 0 ? NULL : cc_row(t, cuda, torch);
     if (!r)
         return -1;
-    char who[96];
-    if (torch)
-        str_printf(who, sizeof who, "torch %s %s wheels", torch, variant);
-    else
-        str_printf(who, sizeof who, "%s wheels", variant);
-    if (cc < r->min_cc) {
-        str_printf(msg, msgn,
-               "GPU compute capability %d.%d is older than %d.%d, the oldest the %s are "
-               "built for (CUDA kernels will fail: \"no kernel image is available\")",
-               cc / 10, cc % 10, r->min_cc / 10, r->min_cc % 10, who);
+    int older = cc < r->min_cc;
+    if (!older && cc / 10 <= r->max_cc / 10)
+        return 0;
+    int limit = older ? r->min_cc : r->max_cc;
+    if (msg)
+        *msg = xasprintf("GPU compute capability %d.%d is %s than %d.%d, the %s the "
+                         "%s%s%s%s wheels are built for (CUDA kernels will fail: \"no kernel "
+                         "image is available\")",
+                         cc / 10, cc % 10, older ? "older" : "newer", limit / 10, limit % 10,
+                         older ? "oldest" : "newest", torch ? "torch " : "", torch ? torch : "",
+                         torch ? " " : "", variant);
+    return 1;
+}
+
+/* The driver's part of cudatable_check: 1 fine, else 0/-1 with *why. */
+static int check_driver(const struct cudatable_driver_row *r, const char *variant,
+                        const struct cudatable_query *q, char **why)
+{
+    if (!q->driver)
         return 1;
+    if (!cudatable_driver_valid(q->driver)) {
+        seterr(why, "'%s' is not a driver version", q->driver);
+        return -1;
     }
-    if (cc / 10 > r->max_cc / 10) {
-        str_printf(msg, msgn,
-               "GPU compute capability %d.%d is newer than %d.%d, the newest the %s are "
-               "built for (CUDA kernels will fail: \"no kernel image is available\")",
-               cc / 10, cc % 10, r->max_cc / 10, r->max_cc % 10, who);
-        return 1;
+    const char *min = row_min(r, q->windows);
+    if (cudatable_driver_cmp(q->driver, min) < 0) {
+        seterr(why, "%s needs NVIDIA driver >= %s (%s), this one is %s", variant, min,
+               q->windows ? "Windows" : "Linux", q->driver);
+        return 0;
     }
-    return 0;
+    return 1;
 }
 
 int cudatable_check(const struct cudatable *t, const char *variant,
-                    const struct cudatable_query *q, char *why, size_t whyn)
+                    const struct cudatable_query *q, char **why)
 {
-    str_printf(why, whyn, "%s", "");
+    if (why)
+        *why = NULL;
     if (variant && !strcmp(variant, "cpu"))
         return 1;
     int cuda = cudatable_variant_cuda(variant);
-    if (cuda < 0) {
-        str_printf(why, whyn, "%s is not a CUDA variant", variant ? variant : "(null)");
-        return -1;
-    }
+    if (cuda < 0)
+        return seterr(why, "%s is not a CUDA variant", variant ? variant : "(null)");
     const struct cudatable_driver_row *r = driver_row(t, cuda);
-    if (!r) {
-        str_printf(why, whyn, "%s: no driver requirement known (not in %s)", variant, DRIVER_TSV);
-        return -1;
-    }
+    if (!r)
+        return seterr(why, "%s: no driver requirement known (not in %s)", variant, DRIVER_TSV);
     if (!q->driver && !q->cuda_cap) {
-        str_printf(why, whyn, "%s: no NVIDIA driver", variant);
+        seterr(why, "%s: no NVIDIA driver", variant);
         return 0;
     }
-    if (q->driver) {
-        if (!cudatable_driver_valid(q->driver)) {
-            str_printf(why, whyn, "'%s' is not a driver version", q->driver);
-            return -1;
-        }
-        const char *min = row_min(r, q->windows);
-        if (cudatable_driver_cmp(q->driver, min) < 0) {
-            str_printf(why, whyn, "%s needs NVIDIA driver >= %s (%s), this one is %s", variant,
-                   min, q->windows ? "Windows" : "Linux", q->driver);
-            return 0;
-        }
-    }
+    int ok = check_driver(r, variant, q, why);
+    if (ok != 1)
+        return ok;
     int bound = cap_bound(q);
-    if (bound < 0) {
-        str_printf(why, whyn, "'%s' is not a CUDA version", q->cuda_cap);
-        return -1;
-    }
+    if (bound < 0)
+        return seterr(why, "'%s' is not a CUDA version", q->cuda_cap);
     if (cuda > bound) {
-        str_printf(why, whyn, "%s needs CUDA %d.%d, the driver supports CUDA %s at most", variant,
+        seterr(why, "%s needs CUDA %d.%d, the driver supports CUDA %s at most", variant,
                cuda / 100, cuda % 100, q->cuda_cap);
         return 0;
     }
-    if (q->compute_cap && cudatable_cc_warning(t, variant, q->torch, q->compute_cap, why,
-                                               whyn) == 1)
+    if (q->compute_cap && cudatable_cc_warning(t, variant, q->torch, q->compute_cap, why) == 1)
         return 0;
-    str_printf(why, whyn, "%s", "");
     return 1;
 }
 
@@ -579,79 +544,84 @@ int cudatable_variant_ok(const struct cudatable *t, const char *variant, const c
                          int windows)
 {
     struct cudatable_query q = { .driver = driver, .windows = windows };
-    return cudatable_check(t, variant, &q, NULL, 0);
+    return cudatable_check(t, variant, &q, NULL);
+}
+
+static int published_has(const char *const *published, size_t n, const char *v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (published[i] && !strcmp(published[i], v))
+            return 1;
+    return 0;
+}
+
+int cudatable_pick_cpu(const char *const *published, size_t n, const char *cpu_why,
+                       const char *reason, char **out, char **why)
+{
+    if (published_has(published, n, "cpu")) {
+        *out = xstrdup("cpu");
+        if (why)
+            *why = xasprintf("cpu: %s", cpu_why);
+        return 0;
+    }
+    *out = NULL;
+    return seterr(why, "no published variant fits%s%s", *reason ? ": " : "", reason);
+}
+
+/* The newest published CUDA variant older than BELOW (major * 100 + minor),
+ * its version in *cuda; NULL when there is none. */
+static const char *newest_below(const char *const *published, size_t n, int below, int *cuda)
+{
+    const char *cand = NULL;
+    *cuda = -1;
+    for (size_t i = 0; i < n; i++) {
+        int c = cudatable_variant_cuda(published[i]);
+        if (c > *cuda && c < below) {
+            cand = published[i];
+            *cuda = c;
+        }
+    }
+    return cand;
 }
 
 int cudatable_pick_q(const struct cudatable *t, const struct cudatable_query *q,
-                     const char *const *published, size_t n, char *out, size_t outn,
-                     char *why, size_t whyn)
+                     const char *const *published, size_t n, char **out, char **why)
 {
-    str_printf(out, outn, "%s", "");
-    str_printf(why, whyn, "%s", "");
-    int have_cpu = 0;
+    struct buf reason = BUF_INIT;  /* every rejection, newest first */
     const char *best = NULL;
-    int best_cuda = -1;
-    char reason[1024] = "";  /* every rejection, newest first */
-    /* Try CUDA variants newest first: repeatedly take the newest not yet
-     * tried (the list is short). */
-    int tried_below = INT_MAX;
-    for (;;) {
-        const char *cand = NULL;
-        int cand_cuda = -1;
-        for (size_t i = 0; i < n; i++) {
-            if (!published[i])
-                continue;
-            if (!strcmp(published[i], "cpu")) {
-                have_cpu = 1;
-                continue;
-            }
-            int c = cudatable_variant_cuda(published[i]);
-            if (c > cand_cuda && c < tried_below) {
-                cand = published[i];
-                cand_cuda = c;
-            }
-        }
-        if (!cand)
-            break;
-        tried_below = cand_cuda;
-        char w[512];
-        int ok = cudatable_check(t, cand, q, w, sizeof w);
-        if (ok == 1) {
-            best = cand;
-            best_cuda = cand_cuda;
-            break;
-        }
-        if (ok == 0) {
-            size_t used = strlen(reason);
-            str_printf(reason + used, sizeof reason - used, "%s%s", used ? "; " : "", w);
-        }
+    int cuda = INT_MAX;
+    /* CUDA variants newest first: each round takes the newest not yet tried */
+    while (!best && (best = newest_below(published, n, cuda, &cuda))) {
+        char *w = NULL;
+        int ok = cudatable_check(t, best, q, &w);
+        if (ok == 0)
+            buf_addf(&reason, "%s%s", reason.len ? "; " : "", w);
+        if (ok != 1)
+            best = NULL;
+        free(w);
     }
+    int rc = 0;
     if (best) {
-        str_printf(out, outn, "%s", best);
-        if (reason[0])
-            str_printf(why, whyn, "%s (not newer: %s)", best, reason);
-        else
-            str_printf(why, whyn, "%s: the newest published variant (CUDA %d.%d)", best,
-                   best_cuda / 100, best_cuda % 100);
-        return 0;
+        *out = xstrdup(best);
+        if (why && reason.len)
+            *why = xasprintf("%s (not newer: %s)", best, buf_str(&reason));
+        else if (why)
+            *why = xasprintf("%s: the newest published variant (CUDA %d.%d)", best, cuda / 100,
+                             cuda % 100);
+    } else {
+        const char *cpu_why = !q->driver && !q->cuda_cap ? "no NVIDIA driver"
+                              : reason.len ? buf_str(&reason)
+                                           : "no published CUDA variant is known to the driver "
+                                             "table";
+        rc = cudatable_pick_cpu(published, n, cpu_why, buf_str(&reason), out, why);
     }
-    if (have_cpu) {
-        str_printf(out, outn, "cpu");
-        if (!q->driver && !q->cuda_cap)
-            str_printf(why, whyn, "cpu: no NVIDIA driver");
-        else if (reason[0])
-            str_printf(why, whyn, "cpu: %s", reason);
-        else
-            str_printf(why, whyn, "cpu: no published CUDA variant is known to the driver table");
-        return 0;
-    }
-    str_printf(why, whyn, "no published variant fits%s%s", reason[0] ? ": " : "", reason);
-    return -1;
+    buf_free(&reason);
+    return rc;
 }
 
 int cudatable_pick(const struct cudatable *t, const char *const *published, size_t n,
-                   const char *driver, int windows, char *out, size_t outn)
+                   const char *driver, int windows, char **out)
 {
     struct cudatable_query q = { .driver = driver, .windows = windows };
-    return cudatable_pick_q(t, &q, published, n, out, outn, NULL, 0);
+    return cudatable_pick_q(t, &q, published, n, out, NULL);
 }

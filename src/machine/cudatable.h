@@ -19,8 +19,10 @@
  * need native support (PTX JIT of newer PTX).
  *
  * Return conventions: functions returning int use 0 = success, -1 = error
- * or "nothing", unless said otherwise; `why`/`msg` buffers (may be NULL)
- * receive a sentence for `doctor` and notes. Nothing here prints. */
+ * or "nothing", unless said otherwise. Strings come back malloc'd through
+ * char ** out-parameters, NULL when there is nothing to say: `err` the
+ * error (seterr), `why`/`msg` a sentence for `doctor` and notes; any of
+ * them may be NULL when the caller does not want it. Nothing here prints. */
 #ifndef TORCHSHIM_CUDATABLE_H
 #define TORCHSHIM_CUDATABLE_H
 
@@ -57,20 +59,20 @@ struct cudatable_query {
     int windows;              /* use the Windows driver column */
 };
 
-/* Load the tables. cc_path may be NULL (no compute capability checks).
- * Returns 0, or -1 with "path:line: problem" in err. On failure *t is left
- * empty. */
+/* Load the tables (each at most 1 MiB of text). cc_path may be NULL (no
+ * compute capability checks). Returns 0, or -1 with *err "path:line:
+ * problem" (or why a file cannot be read). On failure *t is left empty. */
 int cudatable_load(struct cudatable *t, const char *driver_path, const char *cc_path,
-                   char *err, size_t errn);
+                   char **err);
 
 /* Load driver-cuda.tsv and compute-cap.tsv (if present) from the data
  * directory, config_datadir() (config.h: $TORCHSHIM_DATADIR, else beside
  * the executable). */
-int cudatable_load_default(struct cudatable *t, char *err, size_t errn);
+int cudatable_load_default(struct cudatable *t, char **err);
 
 /* The same from text in memory (cc_text may be NULL). */
 int cudatable_parse(struct cudatable *t, const char *driver_text, const char *cc_text,
-                    char *err, size_t errn);
+                    char **err);
 
 void cudatable_free(struct cudatable *t);
 
@@ -83,37 +85,43 @@ int cudatable_driver_cmp(const char *a, const char *b);
 int cudatable_driver_valid(const char *v);
 
 /* The newest CUDA version ("12.9") the driver runs according to the table.
- * Returns 0, or -1 (out = "") when the driver runs no CUDA variant or is not
- * a valid version. */
+ * Returns 0 with *out (malloc'd), or -1 (*out = NULL) when the driver runs
+ * no CUDA variant or is not a valid version. */
 int cudatable_max_cuda(const struct cudatable *t, const char *driver_version, int windows,
-                       char *out, size_t n);
+                       char **out);
 int cudatable_max_cuda_q(const struct cudatable *t, const struct cudatable_query *q,
-                         char *out, size_t n);
+                         char **out);
 
 /* Can this driver run VARIANT? 1 yes, 0 no, -1 unknown (not a CUDA variant,
  * no row for it, or a malformed driver version). "cpu" is always 1. */
 int cudatable_variant_ok(const struct cudatable *t, const char *variant, const char *driver,
                          int windows);
-/* The same with everything in q (cap, compute capability); why says what
- * decided a 0 or -1. */
+/* The same with everything in q (cap, compute capability); *why says what
+ * decided a 0 or -1 (NULL after a 1). */
 int cudatable_check(const struct cudatable *t, const char *variant,
-                    const struct cudatable_query *q, char *why, size_t whyn);
+                    const struct cudatable_query *q, char **why);
 
 /* The newest of the published variants ("cpu", "cu118", ...; the caller's
  * list, in any order) the machine can run; "cpu" when none can and cpu is
  * published. Variants the table does not know are skipped. Returns 0 with
- * the variant in out, or -1 (out = "") when nothing fits. */
+ * the variant in *out (malloc'd), or -1 (*out = NULL) when nothing fits.
+ * *why says how the choice was made, or why nothing fits. */
 int cudatable_pick(const struct cudatable *t, const char *const *published_variants, size_t n,
-                   const char *driver, int windows, char *out, size_t outn);
+                   const char *driver, int windows, char **out);
 int cudatable_pick_q(const struct cudatable *t, const struct cudatable_query *q,
-                     const char *const *published_variants, size_t n, char *out, size_t outn,
-                     char *why, size_t whyn);
+                     const char *const *published_variants, size_t n, char **out, char **why);
+
+/* The last resort of every pick: "cpu" when it is published (0, *why
+ * "cpu: CPU_WHY"), else -1 (*out NULL, *why "no published variant fits",
+ * with ": REASON" when REASON is not empty). */
+int cudatable_pick_cpu(const char *const *published_variants, size_t n, const char *cpu_why,
+                       const char *reason, char **out, char **why);
 
 /* Does the GPU's compute capability ("6.1") fall outside what VARIANT's
  * wheels (of torch release TORCH, NULL = unknown) are built for? Returns 1
- * with a warning sentence in msg, 0 when fine, -1 when unknown (no row,
- * malformed input). */
+ * with a warning sentence in *msg, 0 when fine, -1 when unknown (no row,
+ * malformed input); *msg is NULL unless 1. */
 int cudatable_cc_warning(const struct cudatable *t, const char *variant, const char *torch,
-                         const char *compute_cap, char *msg, size_t msgn);
+                         const char *compute_cap, char **msg);
 
 #endif

@@ -16,9 +16,10 @@
  *      /opt/rocm/.info/version. An enumerator listing only gfx000 (the CPU
  *      agent) means no AMD GPU.
  * Files are read under TORCHSHIM_SYSROOT (default "/"), so tests can fake a
- * machine. Programs are run without a shell (fork + execv), with stdout on
- * a pipe, stdin and stderr on /dev/null, in their own process group, and
- * killed (the whole group) if they take longer than DETECT_TIMEOUT_MS.
+ * machine. Programs are run by host_run (hostprobe.h): without a shell,
+ * stdout captured, stdin and stderr on /dev/null, in their own process
+ * group, the whole group killed if they take longer than DETECT_TIMEOUT_MS.
+ * Nothing here prints (verbosef tracing aside).
  *
  * Every fact keeps its source (a path or a command) so `doctor` can explain
  * it, and `notes` holds one sentence per step, e.g.
@@ -67,10 +68,10 @@ struct detect_result {
 #define DETECT_IGNORE_ENV 1u /* probe even if TORCHSHIM_BACKEND is set (doctor) */
 
 /* Fill *out (always initialised; free with detect_result_free). Returns 0,
- * or -1 when TORCHSHIM_BACKEND holds something unknown (an error message
- * was printed; *out then says CPU). A machine without GPU is not an error. */
-int detect_backend(struct detect_result *out);
-int detect_backend_flags(struct detect_result *out, unsigned flags);
+ * or -1 with *err (may be NULL) when TORCHSHIM_BACKEND holds something
+ * unknown (*out then says CPU). A machine without GPU is not an error. */
+int detect_backend(struct detect_result *out, char **err);
+int detect_backend_flags(struct detect_result *out, unsigned flags, char **err);
 void detect_result_free(struct detect_result *r);
 
 const char *detect_kind_name(enum detect_kind k);    /* "cpu", "cuda", "rocm" */
@@ -79,32 +80,18 @@ const char *detect_kind_name(enum detect_kind k);    /* "cpu", "cuda", "rocm" */
 const char *detect_min_compute_cap(const struct detect_result *r);
 
 /* Choose the variant to install from the published ones ("cpu", "cu121",
- * "rocm6.1", ...) for torch release TORCH (NULL = unknown):
+ * "rocm6.1", ...) for torch release TORCH (NULL = unknown) with table T
+ * (NULL: none loaded, so no CUDA variant is known to fit):
  *   forced    the forced variant when published, else -1;
  *   cuda      cudatable_pick_q with the driver, its CUDA version and the
  *             oldest GPU's compute capability (Linux driver column);
  *   rocm      the newest published rocm variant not newer than the
  *             installed ROCm X.Y (any when the version is unknown);
  *   else, or when nothing fits: "cpu" if published.
- * Returns 0 with out set, -1 (out = "") when nothing published fits. why
- * (may be NULL) gets the reason. */
+ * Returns 0 with *out (malloc'd), -1 (*out = NULL) when nothing published
+ * fits. *why (malloc'd; why may be NULL) gets the reason either way. */
 int detect_pick_variant(const struct detect_result *r, const struct cudatable *t,
                         const char *torch, const char *const *published, size_t n,
-                        char *out, size_t outn, char *why, size_t whyn);
-
-/* ---- helpers shared with pyinfo ----------------------------------------- */
-
-/* NAME's absolute path: NAME itself if it has a '/', else the first
- * executable regular file in PATH (empty and relative entries skipped).
- * malloc'd, or NULL. */
-char *detect_which(const char *name);
-
-/* Run the program at PATH with ARGV (argv[0] is its name), capture stdout
- * (up to 1 MiB; more is read and dropped) into *out (malloc'd, NUL
- * terminated, also on failure). Returns 0 when it exited within TIMEOUT_MS,
- * with the exit status (128 + signal if killed by one) in *status; -1 when
- * it could not be started or was killed for taking too long. */
-int detect_capture(const char *path, char *const argv[], int timeout_ms, char **out,
-                   int *status);
+                        char **out, char **why);
 
 #endif

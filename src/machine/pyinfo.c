@@ -2,24 +2,23 @@
 #include "pyinfo.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
-#include "detect.h"
+#include "fileio.h"
+#include "hostprobe.h"
 #include "msg.h"
 
 #define SHEBANG_MAX 4096
-#define META_MAX (256 * 1024)
+#define PYVENV_MAX (64 * 1024)
+#define META_MAX (16 * 1024 * 1024)
 #define CONDA_JSON_MAX (64 * 1024 * 1024)
 
 static int fail(struct pyinfo *pi, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -28,9 +27,7 @@ static int fail(struct pyinfo *pi, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     free(pi->error);
-    pi->error = NULL;
-    if (vasprintf(&pi->error, fmt, ap) < 0)
-        die(70, "out of memory");
+    pi->error = xvasprintf(fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -41,48 +38,35 @@ static void set_str(char **dst, const char *src)
     *dst = src ? xstrdup(src) : NULL;
 }
 
-static int is_dir(const char *p)
+/* PATH's text (at most MAX bytes), malloc'd; NULL when it is missing,
+ * unreadable or larger. */
+static char *read_text(const char *path, size_t max)
 {
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    char *text = NULL;
+    if (file_read(path, max, &text, NULL, NULL) != 0)
+        return NULL;
+    return text;
 }
 
-static int is_file(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* Read up to MAX bytes of PATH; malloc'd, NUL terminated; NULL on error. */
-static char *read_head(const char *path, size_t max, size_t *lenp)
+/* The first bytes of a script (its #! line and the one after),
+ * NUL-terminated and malloc'd; NULL with errno when it cannot be read. Only
+ * the head: the script itself may be large (a zipapp). */
+static char *read_script_head(const char *path)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return NULL;
-    size_t cap = max < 65536 ? max : 65536, len = 0;
-    char *buf = xmalloc(cap + 1);
-    for (;;) {
-        if (len == cap) {
-            if (cap == max)
-                break;
-            cap = cap * 2 < max ? cap * 2 : max;
-            buf = xrealloc(buf, cap + 1);
-        }
-        size_t got = fread(buf + len, 1, cap - len, fp);
-        if (got == 0)
-            break;
-        len += got;
-    }
-    int bad = ferror(fp);
+    char *head = xmalloc(SHEBANG_MAX + 1);
+    size_t len = fread(head, 1, SHEBANG_MAX, fp);
+    int e = ferror(fp) ? errno : 0;
     fclose(fp);
-    if (bad) {
-        free(buf);
+    if (e) {
+        free(head);
+        errno = e;
         return NULL;
     }
-    buf[len] = '\0';
-    if (lenp)
-        *lenp = len;
-    return buf;
+    head[len] = '\0';
+    return head;
 }
 
 static char *dir_of(const char *path)
@@ -242,7 +226,7 @@ static int from_pyvenv(struct pyinfo *pi, const char *bindir)
     int found = 0;
     for (size_t i = 0; i < 2 && !found; i++) {
         char *cfg = xasprintf("%s/pyvenv.cfg", dirs[i]);
-        char *text = read_head(cfg, 64 * 1024, NULL);
+        char *text = read_text(cfg, PYVENV_MAX);
         if (text) {
             found = 1;
             pi->is_venv = 1;
@@ -278,33 +262,33 @@ static int from_name(struct pyinfo *pi, const char *path, const char *why)
     return ok;
 }
 
+/* Is N "pythonX.Y" (X one digit, Y digits)? */
+static int is_python_xy(const char *n)
+{
+    return !strncmp(n, "python", 6) && isdigit((unsigned char)n[6]) && n[7] == '.' && n[8] &&
+           strspn(n + 8, "0123456789") == strlen(n + 8);
+}
+
 /* Exactly one PREFIX/lib/pythonX.Y/ directory -> X.Y. */
 static int from_libdir(struct pyinfo *pi, const char *prefix)
 {
     char *lib = xasprintf("%s/lib", prefix);
-    DIR *d = opendir(lib);
+    struct strv names = STRV_INIT;
+    host_list_dir(lib, &names);
     char *only = NULL;
     int count = 0;
-    if (d) {
-        struct dirent *de;
-        while ((de = readdir(d))) {
-            const char *n = de->d_name;
-            if (strncmp(n, "python", 6) != 0 || !isdigit((unsigned char)n[6]) || n[7] != '.')
-                continue;
-            if (strspn(n + 8, "0123456789") != strlen(n + 8) || !n[8])
-                continue;
-            char *p = xasprintf("%s/%s", lib, n);
-            if (is_dir(p)) {
-                count++;
-                free(only);
-                only = p;
-            } else {
-                free(p);
-            }
+    for (size_t i = 0; i < names.n; i++) {
+        char *p = is_python_xy(names.v[i]) ? xasprintf("%s/%s", lib, names.v[i]) : NULL;
+        if (p && host_is_dir(p)) {
+            count++;
+            free(only);
+            only = p;
+        } else {
+            free(p);
         }
-        closedir(d);
     }
     int ok = count == 1 && set_version(pi, base_of(only) + 6, only) == 0;
+    strv_clear(&names);
     free(only);
     free(lib);
     return ok;
@@ -317,7 +301,7 @@ static int from_running(struct pyinfo *pi, const char *python)
                      "import sys; print('%d.%d.%d' % sys.version_info[:3])", NULL };
     char *out = NULL;
     int st = -1;
-    int rc = detect_capture(python, argv, PYINFO_RUN_TIMEOUT_MS, &out, &st);
+    int rc = host_run(python, argv, PYINFO_RUN_TIMEOUT_MS, &out, &st, NULL);
     int ok = 0;
     if (rc == 0 && st == 0) {
         char *src = xasprintf("%s -c 'import sys; print(sys.version_info)'", python);
@@ -350,56 +334,56 @@ static char *conda_python_version(const char *fname)
     return res;
 }
 
+/* Check the record FILE (its name says version FVER) and take its version:
+ * 1, or -1 (pi->error). */
+static int take_conda_record(struct pyinfo *pi, const char *file, const char *fver)
+{
+    char *text = read_text(file, CONDA_JSON_MAX);
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
+    int has_ver = cJSON_IsString(ver), rc = 1;
+    if (!j)
+        rc = fail(pi, "%s: not readable JSON", file);
+    else if (!cJSON_IsString(name) || strcmp(name->valuestring, "python") != 0)
+        rc = fail(pi, "%s: \"name\" is not \"python\"", file);
+    else if (!has_ver || strcmp(ver->valuestring, fver) != 0)
+        rc = fail(pi, "%s: \"version\" is %s%s%s, the file name says %s", file,
+                  has_ver ? "\"" : "", has_ver ? ver->valuestring : "missing",
+                  has_ver ? "\"" : "", fver);
+    else if (set_version(pi, fver, file) < 0)
+        rc = fail(pi, "%s: version %s is not a Python version", file, fver);
+    cJSON_Delete(j);
+    free(text);
+    return rc;
+}
+
 /* Find and check conda-meta/python-*.json; sets version. 1 found, 0 none,
  * -1 inconsistent (pi->error). */
 static int from_conda_meta(struct pyinfo *pi, const char *prefix)
 {
     char *meta = xasprintf("%s/conda-meta", prefix);
-    DIR *d = opendir(meta);
-    if (!d) {
-        free(meta);
-        return 0;
-    }
+    struct strv names = STRV_INIT;
+    host_list_dir(meta, &names);
     char *file = NULL, *fver = NULL;
     int several = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        char *v = conda_python_version(de->d_name);
-        if (!v)
-            continue;
-        if (file) {
-            several = 1;
+    for (size_t i = 0; i < names.n && !several; i++) {
+        char *v = conda_python_version(names.v[i]);
+        several = v && file;
+        if (v && !file) {
+            file = xasprintf("%s/%s", meta, names.v[i]);
+            fver = v;
+        } else {
             free(v);
-            continue;
         }
-        file = xasprintf("%s/%s", meta, de->d_name);
-        fver = v;
     }
-    closedir(d);
-    free(meta);
     int rc = 0;
-    if (several) {
+    if (several)
         rc = fail(pi, "%s/conda-meta has more than one python record", prefix);
-    } else if (file) {
-        char *text = read_head(file, CONDA_JSON_MAX, NULL);
-        cJSON *j = text ? cJSON_Parse(text) : NULL;
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
-        const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
-        if (!j)
-            rc = fail(pi, "%s: not readable JSON", file);
-        else if (!cJSON_IsString(name) || strcmp(name->valuestring, "python") != 0)
-            rc = fail(pi, "%s: \"name\" is not \"python\"", file);
-        else if (!cJSON_IsString(ver) || strcmp(ver->valuestring, fver) != 0)
-            rc = fail(pi, "%s: \"version\" is %s%s%s, the file name says %s", file,
-                      cJSON_IsString(ver) ? "\"" : "", cJSON_IsString(ver) ? ver->valuestring : "missing",
-                      cJSON_IsString(ver) ? "\"" : "", fver);
-        else if (set_version(pi, fver, file) < 0)
-            rc = fail(pi, "%s: version %s is not a Python version", file, fver);
-        else
-            rc = 1;
-        cJSON_Delete(j);
-        free(text);
-    }
+    else if (file)
+        rc = take_conda_record(pi, file, fver);
+    strv_clear(&names);
+    free(meta);
     free(file);
     free(fver);
     return rc;
@@ -415,7 +399,7 @@ static void add_site(struct pyinfo *pi, char *dir)
             return;
         }
     }
-    if (is_dir(dir))
+    if (host_is_dir(dir))
         strv_push_take(&pi->site_dirs, dir);
     else
         free(dir);
@@ -447,13 +431,11 @@ static void find_site_dirs(struct pyinfo *pi)
 
 void pyinfo_free(struct pyinfo *pi)
 {
-    free(pi->python);
-    free(pi->prefix);
-    free(pi->version);
-    free(pi->version_source);
+    char *strs[] = { pi->python, pi->prefix, pi->version, pi->version_source, pi->glibc,
+                     pi->error };
+    for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
+        free(strs[i]);
     strv_clear(&pi->site_dirs);
-    free(pi->glibc);
-    free(pi->error);
     *pi = (struct pyinfo)PYINFO_INIT;
 }
 
@@ -466,7 +448,7 @@ static void reset(struct pyinfo *pi)
 int pyinfo_from_python(const char *python, struct pyinfo *pi)
 {
     reset(pi);
-    char *path = detect_which(python);
+    char *path = host_which(python);
     if (!path)
         return fail(pi, "%s: no such interpreter%s", python,
                     strchr(python, '/') ? "" : " on PATH");
@@ -480,7 +462,7 @@ int pyinfo_from_python(const char *python, struct pyinfo *pi)
         pi->prefix = xstrdup(up);
     if (!pi->is_venv && pi->prefix) {
         char *meta = xasprintf("%s/conda-meta", pi->prefix);
-        pi->is_conda = is_dir(meta);
+        pi->is_conda = host_is_dir(meta);
         free(meta);
     }
     int rc = 0;
@@ -565,7 +547,7 @@ char *pyinfo_parse_shebang(const char *text, int *via_env)
 int pyinfo_from_pip(const char *pip_path, struct pyinfo *pi)
 {
     reset(pi);
-    char *head = read_head(pip_path, SHEBANG_MAX, NULL);
+    char *head = read_script_head(pip_path);
     if (!head)
         return fail(pi, "%s: %s", pip_path, strerror(errno));
     int via_env;
@@ -588,7 +570,7 @@ int pyinfo_from_conda_prefix(const char *prefix, struct pyinfo *pi)
 {
     reset(pi);
     char *meta = xasprintf("%s/conda-meta", prefix);
-    int ok = is_dir(meta);
+    int ok = host_is_dir(meta);
     free(meta);
     if (!ok)
         return fail(pi, "%s: not a conda environment (no conda-meta/)", prefix);
@@ -603,7 +585,7 @@ int pyinfo_from_conda_prefix(const char *prefix, struct pyinfo *pi)
     static const char *const names[] = { "bin/python", "python.exe" };
     for (size_t i = 0; i < sizeof names / sizeof *names && !pi->python; i++) {
         char *p = xasprintf("%s/%s", prefix, names[i]);
-        if (is_file(p))
+        if (host_is_file(p))
             pi->python = p;
         else
             free(p);
@@ -660,17 +642,10 @@ static char *meta_field(const char *text, const char *key)
 
 void pyinfo_dist_free(struct pyinfo_dist *d)
 {
-    free(d->name);
-    free(d->version);
-    free(d->public_version);
-    free(d->local);
-    free(d->path);
+    char *strs[] = { d->name, d->version, d->public_version, d->local, d->path };
+    for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
+        free(strs[i]);
     memset(d, 0, sizeof *d);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Read one .dist-info/.egg-info entry into d: 1 ok, -1 unreadable. */
@@ -678,9 +653,9 @@ static int read_dist(const char *dir, const char *entry, int egg, const char *wa
                      struct pyinfo_dist *d)
 {
     char *path = xasprintf("%s/%s", dir, entry);
-    char *meta = egg ? (is_dir(path) ? xasprintf("%s/PKG-INFO", path) : xstrdup(path))
+    char *meta = egg ? (host_is_dir(path) ? xasprintf("%s/PKG-INFO", path) : xstrdup(path))
                      : xasprintf("%s/METADATA", path);
-    char *text = read_head(meta, META_MAX, NULL);
+    char *text = read_text(meta, META_MAX);
     free(meta);
     char *name = text ? meta_field(text, "Name") : NULL;
     char *ver = text ? meta_field(text, "Version") : NULL;
@@ -703,43 +678,32 @@ static int read_dist(const char *dir, const char *entry, int egg, const char *wa
     return 1;
 }
 
+/* Is entry N a .dist-info (0) or .egg-info (1) of WANT (normalised)? -1 no. */
+static int dist_entry_kind(const char *n, const char *want)
+{
+    size_t len = strlen(n);
+    int egg = len > 9 && !strcmp(n + len - 9, ".egg-info");
+    int dist = len > 10 && !strcmp(n + len - 10, ".dist-info");
+    const char *dash = strchr(n, '-');
+    if ((!egg && !dist) || !dash)
+        return -1;
+    char *nn = norm_name(n, (size_t)(dash - n));
+    int same = !strcmp(nn, want);
+    free(nn);
+    return same ? egg : -1;
+}
+
 static int find_in_dir(const char *dir, const char *want, struct pyinfo_dist *d)
 {
-    DIR *dp = opendir(dir);
-    if (!dp)
-        return 0;
-    struct strv hits = STRV_INIT;
-    struct dirent *de;
-    while ((de = readdir(dp))) {
-        const char *n = de->d_name;
-        size_t len = strlen(n);
-        int egg = len > 9 && !strcmp(n + len - 9, ".egg-info");
-        int dist = len > 10 && !strcmp(n + len - 10, ".dist-info");
-        if (!egg && !dist)
-            continue;
-        const char *dash = strchr(n, '-');
-        if (!dash)
-            continue;
-        char *nn = norm_name(n, (size_t)(dash - n));
-        if (!strcmp(nn, want))
-            strv_push(&hits, n);
-        free(nn);
-    }
-    closedir(dp);
-    if (hits.n > 1)
-        qsort(hits.v, hits.n, sizeof *hits.v, cmp_str);
+    struct strv names = STRV_INIT;
+    host_list_dir(dir, &names);
     /* dist-info before egg-info; the first readable one wins. */
     int rc = 0;
-    for (int pass = 0; pass < 2 && rc != 1; pass++) {
-        for (size_t i = 0; i < hits.n && rc != 1; i++) {
-            size_t len = strlen(hits.v[i]);
-            int egg = !strcmp(hits.v[i] + len - 9, ".egg-info");
-            if (egg != pass)
-                continue;
-            rc = read_dist(dir, hits.v[i], egg, want, d);
-        }
-    }
-    strv_clear(&hits);
+    for (int pass = 0; pass < 2 && rc != 1; pass++)
+        for (size_t i = 0; i < names.n && rc != 1; i++)
+            if (dist_entry_kind(names.v[i], want) == pass)
+                rc = read_dist(dir, names.v[i], pass, want, d);
+    strv_clear(&names);
     return rc;
 }
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "msg.h"
 
 #define HTTP_DIR   "http"
@@ -20,7 +21,7 @@
 #define HTTP_MAGIC "torchshim-cache 2"  /* 2: bodies are stored only after their check */
 #define BLOB_MAGIC "torchshim-blob 1"
 #define MEMO_SUFFIX ".memo"
-#define TMP_INFIX  ".tmp."
+#define TMP_INFIX  FILEIO_TMP_INFIX
 #define MAX_HEADER ((size_t)64 << 10)        /* a header is a few hundred bytes */
 #define MAX_ENTRY  ((long long)1 << 31)      /* refuse to slurp anything bigger */
 #define STALE_TMP_SECS 3600                  /* a writer never takes this long */
@@ -65,78 +66,64 @@ void cache_checksum(const void *data, size_t len, char out[CACHE_SUM_HEX + 1])
 /* ------------------------------------------------------------------ */
 /* directories                                                          */
 
+/* A directory that exists may be used only when it is ours and private:
+ * anyone else who can write there could plant answers. 1 usable (or not
+ * there yet), 0 not. */
+static int dir_is_private(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) < 0)
+        return errno == ENOENT;
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+        verbosef("cache directory %s is not a directory of ours: not used", dir);
+        return 0;
+    }
+    if (st.st_mode & 022) {  /* ours but open to others: make it private first */
+        if (chmod(dir, st.st_mode & 07700) < 0) {
+            verbosef("cache directory %s is writable by others: not used", dir);
+            return 0;
+        }
+        verbosef("cache directory %s was writable by others: made private", dir);
+    }
+    return 1;
+}
+
 const char *cache_dir_default(void)
 {
     static char buf[4096];
     const char *v = getenv("TORCHSHIM_CACHE_DIR");
     int n;
 
-    if (v && *v)
-        n = snprintf(buf, sizeof buf, "%s", v);
+    if (v && *v)  /* absolute only: never a directory the current one decides */
+        n = v[0] == '/' ? snprintf(buf, sizeof buf, "%s", v) : -1;
     else if ((v = getenv("XDG_CACHE_HOME")) && v[0] == '/')
         n = snprintf(buf, sizeof buf, "%s/torchshim", v);
     else {
         const char *home = getenv("HOME");
-        if (!home || !*home) {
+        if (!home || home[0] != '/') {
             struct passwd *pw = getpwuid(getuid());
             home = pw ? pw->pw_dir : NULL;
         }
-        if (!home || !*home)
+        if (!home || home[0] != '/')
             return NULL;
         n = snprintf(buf, sizeof buf, "%s/.cache/torchshim", home);
     }
-    if (n < 0 || (size_t)n >= sizeof buf)
+    if (n < 0 || (size_t)n >= sizeof buf || !dir_is_private(buf))
         return NULL;
     return buf;
-}
-
-static int mkdir_p(const char *path, char **err)
-{
-    char *p = xstrdup(path);
-    size_t n = strlen(p);
-
-    while (n > 1 && p[n - 1] == '/')
-        p[--n] = '\0';
-    for (char *s = p + 1;; s++) {
-        if (*s != '/' && *s != '\0')
-            continue;
-        char c = *s;
-        *s = '\0';
-        if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-            if (err)
-                *err = xasprintf("cannot create %s: %s", p, strerror(errno));
-            free(p);
-            return -1;
-        }
-        *s = c;
-        if (!c)
-            break;
-    }
-    struct stat st;
-    if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        if (err)
-            *err = xasprintf("%s is not a directory", p);
-        free(p);
-        return -1;
-    }
-    free(p);
-    return 0;
 }
 
 int cache_dir_ensure(const char *dir, char **err)
 {
     static const char *const subs[] = { HTTP_DIR, BLOB_DIR };
 
-    if (!dir || !*dir) {
-        if (err)
-            *err = xstrdup("no cache directory");
-        return -1;
-    }
-    if (mkdir_p(dir, err) < 0)
+    if (!dir || !*dir)
+        return seterr(err, "no cache directory");
+    if (mkdir_p(dir, 0700, err) < 0)
         return -1;
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
         char *sub = xasprintf("%s/%s", dir, subs[i]);
-        int r = mkdir_p(sub, err);
+        int r = mkdir_p(sub, 0700, err);
         free(sub);
         if (r < 0)
             return -1;
@@ -154,81 +141,9 @@ static char *entry_path(const char *dir, const char *sub, const char *key)
 /* ------------------------------------------------------------------ */
 /* atomic writes                                                        */
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-static int open_temp(const char *path, char **tmp)
-{
-    *tmp = xasprintf("%s" TMP_INFIX "XXXXXX", path);
-    return mkostemp(*tmp, O_CLOEXEC);   /* mode 0600 */
-}
-
-/* Write head then body to a temporary file beside path, fsync, rename. */
-static int write_atomic2(const char *path, const void *head, size_t hlen,
-                         const void *body, size_t blen, char **err)
-{
-    char *tmp;
-    int fd = open_temp(path, &tmp);
-    if (fd < 0 && errno == ENOENT) {
-        /* the directory is missing: create it and try once more */
-        char *dir = xstrdup(path);
-        char *slash = strrchr(dir, '/');
-        if (slash && slash != dir) {
-            *slash = '\0';
-            if (mkdir_p(dir, NULL) == 0) {
-                free(tmp);
-                fd = open_temp(path, &tmp);
-            }
-        }
-        free(dir);
-    }
-    if (fd < 0) {
-        *err = xasprintf("cannot create a file beside %s: %s", path, strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    const char *what = "write";
-    if (write_all(fd, head, hlen) < 0 || write_all(fd, body, blen) < 0)
-        goto fail;
-    what = "fsync";
-    if (fsync(fd) < 0)
-        goto fail;
-    what = "close";
-    int r = close(fd);
-    fd = -1;
-    if (r < 0)
-        goto fail;
-    what = "rename";
-    if (rename(tmp, path) < 0)
-        goto fail;
-    free(tmp);
-    return 0;
-
-fail:
-    *err = xasprintf("cannot %s %s: %s", what, tmp, strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    free(tmp);
-    return -1;
-}
-
 int cache_write_file_atomic(const char *path, const void *data, size_t len, char **err)
 {
-    return write_atomic2(path, "", 0, data, len, err);
+    return file_write_atomic(path, "", 0, data, len, 0600, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -343,7 +258,7 @@ static int read_record(const char *path, const char *magic, int full,
 {
     memset(r, 0, sizeof *r);
     *why = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);  /* a FIFO must not block */
     if (fd < 0)
         return errno == ENOENT || errno == ENOTDIR ? REC_MISSING : REC_IOERR;
     if (fstat(fd, &r->st) < 0) {
@@ -433,10 +348,8 @@ static int write_record(const char *path, const char *magic, const char *const *
     char *head = NULL;
     size_t hlen = 0;
     FILE *f = open_memstream(&head, &hlen);
-    if (!f) {
-        *err = xasprintf("open_memstream: %s", strerror(errno));
-        return -1;
-    }
+    if (!f)
+        return seterr(err, "open_memstream: %s", strerror(errno));
     cache_checksum(payload, len, sum);
     fprintf(f, "%s\n", magic);
     for (size_t i = 0; fields[i]; i += 2)
@@ -444,11 +357,17 @@ static int write_record(const char *path, const char *magic, const char *const *
     fprintf(f, "length %zu\nchecksum %s\n\n", len, sum);
     if (fclose(f) != 0) {
         free(head);
-        *err = xstrdup("cannot format a cache header");
-        return -1;
+        return seterr(err, "cannot format a cache header");
     }
-    int r = write_atomic2(path, head, hlen, payload, len, err);
+    int r = file_write_atomic(path, head, hlen, payload, len, 0600, err);
     free(head);
+    if (r == 0) {  /* what killed writers left beside it */
+        char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        file_sweep_temps(dir);
+        free(dir);
+    }
     return r;
 }
 
@@ -495,10 +414,8 @@ int cache_lookup(const char *dir, const char *url, struct cache_entry *e)
 
 int cache_store(const char *dir, struct cache_entry *e, char **err)
 {
-    if (!dir || !*dir || !e->url) {
-        *err = xstrdup("no cache directory or URL");
-        return -1;
-    }
+    if (!dir || !*dir || !e->url)
+        return seterr(err, "no cache directory or URL");
     char fetched[32];
     snprintf(fetched, sizeof fetched, "%lld", e->fetched);
     const char *const fields[] = {

@@ -15,7 +15,8 @@
  * checksum, so a torn, truncated or edited file is detected on read, deleted
  * and reported as a miss.
  *
- * Writes are atomic: a temporary file in the same directory, fsync, rename.
+ * Writes are atomic: a temporary file in the same directory, fsync, rename;
+ * after each write, temporary files whose writer was killed are removed.
  * A reader holding the old file keeps reading the old file; two processes
  * writing the same entry at once leave one complete entry behind.
  *
@@ -31,8 +32,12 @@
 #define CACHE_DEFAULT_TTL 600  /* seconds a fetched resource is used unchecked */
 #define CACHE_SUM_HEX 16       /* length of a checksum in hex digits */
 
-/* The cache directory from the environment, as above; NULL when there is no
- * home directory at all. Points to a static buffer, recomputed each call. */
+/* The cache directory from the environment, as above; NULL when there is
+ * none: no absolute TORCHSHIM_CACHE_DIR / XDG_CACHE_HOME / HOME (a relative
+ * one never makes a cache in the current directory), or a directory that
+ * is not ours or is writable by others (one of ours is made private first).
+ * Without a cache everything still works, only slower. Points to a static
+ * buffer, recomputed each call. */
 const char *cache_dir_default(void);
 
 /* mkdir -p dir (and its http/ and blob/ subdirectories), mode 0700. */

@@ -35,9 +35,19 @@ static void see_source(struct pip_job *job, int opt, const char *url)
             job->has_index = 1;
         return;
     }
+    char variant[32];
+    int nightly;
+    const struct site *mirror = config_wheels_site_of(job->cfg, url, variant, sizeof variant,
+                                                      &nightly);
+    if (mirror) {  /* a wheels mirror the user chose: it is the source */
+        if (!job->user_site)
+            job->user_site = mirror;
+        note_variant(job, variant);
+        job->nightly |= nightly;
+    }
     if (opt == PIP_INDEX_URL) {
         job->has_index = 1;
-        if (!urlmap_is_official_pypi(url))
+        if (!urlmap_is_official_pypi(url) && !mirror)
             job->index_nonofficial = 1;
     }
 }
@@ -53,6 +63,16 @@ static void see_sources(struct pip_job *job, int opt, const char *list)
     free(dup);
 }
 
+/* torch===X compares strings, not versions: nothing a mirror's listing
+ * can settle; pip is left to judge it. */
+static int arbitrary_equality(const struct pep508_req *r)
+{
+    for (size_t i = 0; i < r->spec.n; i++)
+        if (r->spec.specs[i].op == PEP440_OP_ARBITRARY)
+            return 1;
+    return 0;
+}
+
 /* Is REQ a PyTorch-family requirement? Records it if so. */
 static void see_requirement(struct pip_job *job, const char *text, const char *file,
                             const char *item)
@@ -62,8 +82,8 @@ static void see_requirement(struct pip_job *job, const char *text, const char *f
         pep508_free(&r);
         return;
     }
-    if (!config_list_has(job->cfg->pip_packages, r.norm_name)) {
-        pep508_free(&r);
+    if (!config_list_has(job->cfg->pip_packages, r.norm_name) || arbitrary_equality(&r)) {
+        pep508_free(&r);  /* not ours, or ===: nothing to pin, pip judges it */
         return;
     }
     job->treqs = xrealloc(job->treqs, (job->ntreqs + 1) * sizeof *job->treqs);

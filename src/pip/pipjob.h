@@ -35,6 +35,8 @@ struct pip_job {
     const struct config *cfg;
     const char *real_pip;
     const struct site *wheels_site;  /* the wheels mirror used (resolution may change it) */
+    const struct site *user_site;    /* a wheels mirror the command names itself, or NULL */
+    char resolved_variant[32];       /* the variant pins were resolved for, or "" */
     struct cmdline cl;
     const char *subcmd;
     int installs;              /* install/download/wheel */

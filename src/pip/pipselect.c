@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "msg.h"
 
 /* How many alternatives a message lists before "...". */
@@ -292,197 +293,254 @@ static void pin_pkg(const struct pkg *p, const struct pep440 *v, const char *vst
 
 /* ---- the torch family ---- */
 
-/* Which companion wheel goes with torch t? NULL with *why when none. */
-static const struct pep440 *companion(const struct pipselect_input *in, const struct pkg *comp,
-                                      enum pairing_pkg c, const struct pep440 *t, char **why)
-{
-    const char *cname = pairing_pkg_name(c);
-    char *tstr = pep440_str(t);
-    const struct pairing_row *row = pep440_is_pre(t) ? NULL : pairing_by_torch(in->pairing, t);
-    const struct pep440 *found = NULL;
+/* How a requested package other than torch relates to torch. */
+enum comp_state {
+    COMP_PAIRED,       /* its releases say which torch: it steers the choice */
+    COMP_FREE,         /* no release requires torch: pinned on its own */
+    COMP_UNPAIRABLE,   /* some release's pairing is unknown: left to pip */
+    COMP_ABSENT,       /* no candidate: left alone (an error for the table's family) */
+};
 
-    if (row) {
-        const struct pep440 *want = &row->version[c];
-        for (size_t i = 0; i < comp->filtered.n && !found; i++)
-            if (pep440_cmp_public(comp->filtered.v[i], want) == 0)
-                found = comp->filtered.v[i];
-        if (!found) {
-            int on_page = 0;
-            for (size_t i = 0; i < comp->cands.n; i++)
-                if (pep440_cmp_public(comp->cands.v[i], want) == 0)
-                    on_page = 1;
-            char *spec = spec_text(comp);
-            if (on_page)
-                *why = xasprintf("torch %s goes with %s %s, which does not satisfy %s%s", tstr,
-                                 cname, row->text[c], cname, spec);
-            else
-                *why = xasprintf("torch %s goes with %s %s, which has no %s%swheel for %s on "
-                                 "this mirror",
-                                 tstr, cname, row->text[c], vword(in),
-                                 has_variant(in->variant) ? " " : "", in->target->label);
-            free(spec);
-        }
-    } else if (pep440_is_dev(t)) {
-        /* nightlies: companions built the same day; same release line when
-         * the table knows the release */
-        struct pep440 base = { 0 };
-        base.epoch = t->epoch;
-        base.release = t->release;
-        base.nrelease = t->nrelease;
-        const struct pairing_row *brow = pairing_by_torch(in->pairing, &base);
-        for (size_t i = 0; i < comp->filtered.n && !found; i++) {
-            const struct pep440 *v = comp->filtered.v[i];
-            if (pep440_is_dev(v) && v->dev == t->dev &&
-                (!brow || pep440_cmp_base(v, &brow->version[c]) == 0))
-                found = v;
-        }
-        if (!found)
-            *why = xasprintf("no %s nightly built the same day (dev%llu) as torch %s is on "
-                             "this mirror",
-                             cname, t->dev, tstr);
-    } else {
-        *why = xasprintf("no %s release is known to go with torch %s (no row for it in the "
-                         "pairing table)",
-                         cname, tstr);
-    }
-    free(tstr);
-    return found;
+struct comp {
+    struct pkg pkg;
+    enum comp_state state;
+    const struct pep440 *pick;   /* for the torch chosen */
+};
+
+/* What companion release v requires of torch; *spec valid until *tmp is
+ * freed. */
+static enum pippair_kind pair_of(const struct pipselect_input *in, const struct pkg *p,
+                                 const struct pep440 *v, const struct pep440_specset **spec,
+                                 struct pep440_specset *tmp)
+{
+    static const struct pippairs none = { 0 };
+    return pippairs_lookup(in->pairs ? in->pairs : &none, p->name, v, spec, tmp);
 }
 
-static const char *const pkg_order[PAIRING_NPKG] = { "torch", "torchvision", "torchaudio" };
+/* Does companion release v go with torch t? 1, 0, or -1 when unknown. */
+static int goes_with(const struct pipselect_input *in, const struct pkg *p,
+                     const struct pep440 *v, const struct pep440 *t)
+{
+    const struct pep440_specset *spec;
+    struct pep440_specset tmp = { 0 };
+    int r;
+    switch (pair_of(in, p, v, &spec, &tmp)) {
+    case PAIR_ANY: r = 1; break;
+    case PAIR_SPEC: r = pep440_specset_match(spec, t, 1); break;
+    default:  /* nightlies without metadata: built the same day */
+        r = pep440_is_dev(v) && pep440_is_dev(t) ? v->dev == t->dev : -1;
+        break;
+    }
+    pep440_specset_free(&tmp);
+    return r;
+}
+
+static enum comp_state comp_state_of(const struct pipselect_input *in, const struct pkg *p)
+{
+    if (!p->filtered.n)
+        return COMP_ABSENT;
+    int paired = 0;
+    for (size_t i = 0; i < p->filtered.n; i++) {
+        const struct pep440 *v = p->filtered.v[i];
+        const struct pep440_specset *spec;
+        struct pep440_specset tmp = { 0 };
+        enum pippair_kind k = pair_of(in, p, v, &spec, &tmp);
+        pep440_specset_free(&tmp);
+        if (k == PAIR_UNKNOWN && !pep440_is_dev(v))
+            return COMP_UNPAIRABLE;
+        paired |= k != PAIR_ANY;
+    }
+    return paired ? COMP_PAIRED : COMP_FREE;
+}
+
+/* "torchvision 0.18.1 requires torch==2.3.0" for the newest candidate. */
+static char *requirement_said(const struct pipselect_input *in, const struct pkg *p)
+{
+    const struct pep440 *v = p->filtered.v[0];
+    const struct pep440_specset *spec;
+    struct pep440_specset tmp = { 0 };
+    char *vs = pep440_str(v), *out;
+    if (pair_of(in, p, v, &spec, &tmp) == PAIR_SPEC) {
+        char *ss = pep440_specset_str(spec);
+        out = xasprintf("%s %s requires torch%s", p->name, vs, ss);
+        free(ss);
+    } else {
+        out = xasprintf("%s %s is a nightly of another day", p->name, vs);
+    }
+    pep440_specset_free(&tmp);
+    free(vs);
+    return out;
+}
+
+/* The newest release of companion c that goes with torch t; NULL with *why. */
+static const struct pep440 *companion(const struct pipselect_input *in, const struct comp *c,
+                                      const struct pep440 *t, char **why)
+{
+    for (size_t i = 0; i < c->pkg.filtered.n; i++)
+        if (goes_with(in, &c->pkg, c->pkg.filtered.v[i], t) == 1)
+            return c->pkg.filtered.v[i];
+    char *tstr = pep440_str(t), *spec = spec_text(&c->pkg), *req = requirement_said(in, &c->pkg);
+    *why = xasprintf("torch %s goes with no %s%s%s on this mirror (%s)", tstr, c->pkg.name,
+                     *spec ? " matching " : "", spec, req);
+    free(tstr);
+    free(spec);
+    free(req);
+    return NULL;
+}
+
+/* The first torch (newest first) every paired companion has a release for. */
+static const struct pep440 *choose_torch(const struct pipselect_input *in,
+                                         const struct vlist *torches, struct comp *comps,
+                                         size_t ncomps, char **first_why)
+{
+    for (size_t i = 0; i < torches->n; i++) {
+        const struct pep440 *t = torches->v[i];
+        int ok = 1;
+        for (size_t c = 0; c < ncomps && ok; c++) {
+            if (comps[c].state != COMP_PAIRED)
+                continue;
+            char *why = NULL;
+            comps[c].pick = companion(in, &comps[c], t, &why);
+            ok = comps[c].pick != NULL;
+            if (why && !*first_why)
+                *first_why = why;
+            else
+                free(why);
+        }
+        if (ok)
+            return t;
+    }
+    return NULL;
+}
+
+/* The requested packages other than torch, one comp each (distinct names). */
+static size_t gather_comps(const struct pipselect_input *in, const struct pep508_req *reqs,
+                           size_t n, struct comp **out)
+{
+    struct comp *comps = xcalloc(n ? n : 1, sizeof *comps);
+    size_t nc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (reqs[i].url || !strcmp(reqs[i].norm_name, "torch"))
+            continue;
+        size_t c = 0;
+        while (c < nc && strcmp(comps[c].pkg.name, reqs[i].norm_name))
+            c++;
+        if (c == nc)
+            comps[nc++].pkg.name = reqs[i].norm_name;
+        pkg_add_req(&comps[c].pkg, &reqs[i], i);
+    }
+    for (size_t c = 0; c < nc; c++) {
+        collect(in, &comps[c].pkg);
+        filter(in, &comps[c].pkg);
+        comps[c].state = comp_state_of(in, &comps[c].pkg);
+    }
+    *out = comps;
+    return nc;
+}
+
+/* Errors found before any choice: conflicting labels, nothing matching. */
+static char *early_error(const struct pipselect_input *in, const struct pkg *torch,
+                         const struct comp *comps, size_t nc)
+{
+    char *err = variant_conflict(in, torch);
+    for (size_t c = 0; c < nc && !err; c++)
+        err = variant_conflict(in, &comps[c].pkg);
+    if (!err && torch->nreq && !torch->filtered.n)
+        err = no_match_msg(in, torch);
+    for (size_t c = 0; c < nc && !err; c++)
+        if (comps[c].state == COMP_ABSENT && pairing_pkg_of(comps[c].pkg.name) != PAIRING_NONE)
+            err = no_match_msg(in, &comps[c].pkg);
+    return err;
+}
+
+static char *cannot_pin(const struct pipselect_input *in, const struct comp *comps, size_t nc,
+                        const char *why)
+{
+    struct buf names = BUF_INIT;
+    buf_adds(&names, "torch");
+    for (size_t c = 0; c < nc; c++)
+        if (comps[c].state == COMP_PAIRED)
+            buf_addf(&names, ", %s", comps[c].pkg.name);
+    char *err = xasprintf("cannot pin %s together for %s%s%s: %s", buf_str(&names), vword(in),
+                          has_variant(in->variant) ? " " : "", in->target->label,
+                          why ? why : "no torch release to pair with");
+    buf_free(&names);
+    return err;
+}
+
+/* Errors go to every requirement of the family. */
+static size_t fail_all(const struct pkg *torch, const struct comp *comps, size_t nc,
+                       const char *err, struct pipselect_result *out)
+{
+    size_t nerr = 0;
+    for (size_t i = 0; i < torch->nreq; i++, nerr++)
+        out[torch->idx[i]].error = xstrdup(err);
+    for (size_t c = 0; c < nc; c++)
+        for (size_t i = 0; i < comps[c].pkg.nreq; i++, nerr++)
+            out[comps[c].pkg.idx[i]].error = xstrdup(err);
+    return nerr;
+}
+
+static void pin_chosen(const struct pkg *torch, const struct pep440 *t, struct comp *comps,
+                       size_t nc, struct pipselect_result *out)
+{
+    if (t) {
+        char *ts = pep440_str(t);
+        pin_pkg(torch, t, ts, out);
+        free(ts);
+    }
+    for (size_t c = 0; c < nc; c++) {
+        const struct pep440 *v = comps[c].state == COMP_PAIRED ? comps[c].pick
+                                 : comps[c].state == COMP_FREE ? comps[c].pkg.filtered.v[0]
+                                                               : NULL;
+        if (!v)
+            continue;
+        char *vs = pep440_str(v);
+        pin_pkg(&comps[c].pkg, v, vs, out);
+        free(vs);
+    }
+}
 
 static size_t pin_family(const struct pipselect_input *in, const struct pep508_req *reqs,
                          size_t n, struct pipselect_result *out, char **chosen_torch)
 {
-    struct pkg fam[PAIRING_NPKG];
-    memset(fam, 0, sizeof fam);
-    int any = 0;
-    for (int c = 0; c < PAIRING_NPKG; c++)
-        fam[c].name = pkg_order[c];
-    for (size_t i = 0; i < n; i++) {
-        enum pairing_pkg c = pairing_pkg_of(reqs[i].norm_name);
-        if (c == PAIRING_NONE || reqs[i].url)
-            continue;
-        pkg_add_req(&fam[c], &reqs[i], i);
-        any = 1;
-    }
-    if (!any)
-        return 0;
-
-    char *err = NULL;
-    for (int c = 0; c < PAIRING_NPKG; c++) {
-        collect(in, &fam[c]);
-        filter(in, &fam[c]);
-    }
-    for (int c = 0; c < PAIRING_NPKG && !err; c++)
-        err = variant_conflict(in, &fam[c]);
-
-    /* torch's page may be missing when only companions were asked for:
-     * then walk the pairing table instead */
-    struct vlist table_torch = { 0 };
-    int virtual_torch = fam[PAIRING_TORCH].nreq == 0 && fam[PAIRING_TORCH].present == 0;
-    if (virtual_torch && in->pairing)
-        for (size_t r = 0; r < in->pairing->n; r++)
-            vlist_add(&table_torch, &in->pairing->rows[r].version[PAIRING_TORCH]);
-    const struct vlist *torches = virtual_torch ? &table_torch : &fam[PAIRING_TORCH].filtered;
-
-    if (!err && !virtual_torch && fam[PAIRING_TORCH].filtered.n == 0)
-        err = no_match_msg(in, &fam[PAIRING_TORCH]);
-    for (int c = 1; c < PAIRING_NPKG && !err; c++)
-        if (fam[c].nreq && fam[c].filtered.n == 0)
-            err = no_match_msg(in, &fam[c]);
-
-    const struct pep440 *chosen = NULL, *comp[PAIRING_NPKG] = { 0 };
-    char *first_why = NULL;
-    for (size_t i = 0; i < torches->n && !err && !chosen; i++) {
-        const struct pep440 *t = torches->v[i];
-        int ok = 1;
-        for (int c = 1; c < PAIRING_NPKG && ok; c++) {
-            if (!fam[c].nreq)
-                continue;
-            char *why = NULL;
-            comp[c] = in->pairing ? companion(in, &fam[c], (enum pairing_pkg)c, t, &why) : NULL;
-            if (!comp[c]) {
-                ok = 0;
-                if (!why)
-                    why = xstrdup("no pairing table loaded");
-                if (!first_why)
-                    first_why = why;
-                else
-                    free(why);
-            }
-        }
-        if (ok)
-            chosen = t;
-    }
-    if (!err && !chosen) {
-        char *names = xstrdup("torch");
-        for (int c = 1; c < PAIRING_NPKG; c++) {
-            if (fam[c].nreq) {
-                char *j = xasprintf("%s, %s", names, fam[c].name);
-                free(names);
-                names = j;
-            }
-        }
-        err = xasprintf("cannot pin %s together for %s%s%s: %s", names, vword(in),
-                        has_variant(in->variant) ? " " : "", in->target->label,
-                        first_why ? first_why : "no torch release to pair with");
-        free(names);
-    }
-    free(first_why);
-
-    size_t nerr = 0;
-    if (err) {
-        for (int c = 0; c < PAIRING_NPKG; c++)
-            for (size_t i = 0; i < fam[c].nreq; i++) {
-                out[fam[c].idx[i]].error = xstrdup(err);
-                nerr++;
-            }
-        free(err);
-    } else {
-        char *tstr = pep440_str(chosen);
-        if (virtual_torch && has_variant(in->variant)) {
-            char *full = xasprintf("%s+%s", tstr, in->variant);
-            free(tstr);
-            tstr = full;
-        }
-        pin_pkg(&fam[PAIRING_TORCH], chosen, tstr, out);
-        for (int c = 1; c < PAIRING_NPKG; c++) {
-            if (!fam[c].nreq)
-                continue;
-            char *cs = pep440_str(comp[c]);
-            pin_pkg(&fam[c], comp[c], cs, out);
-            free(cs);
-        }
-        if (chosen_torch)
-            *chosen_torch = tstr;
+    struct pkg torch = { .name = "torch" };
+    for (size_t i = 0; i < n; i++)
+        if (!reqs[i].url && !strcmp(reqs[i].norm_name, "torch"))
+            pkg_add_req(&torch, &reqs[i], i);
+    collect(in, &torch);
+    filter(in, &torch);
+    struct comp *comps;
+    size_t nc = gather_comps(in, reqs, n, &comps), nerr = 0;
+    char *err = early_error(in, &torch, comps, nc), *why = NULL;
+    const struct pep440 *t = NULL;
+    size_t paired = 0, last = 0;
+    for (size_t c = 0; c < nc; c++)
+        if (comps[c].state == COMP_PAIRED)
+            paired++, last = c;
+    if (!err && (torch.nreq || paired))
+        t = choose_torch(in, &torch.filtered, comps, nc, &why);
+    if (!err && !t && paired) {
+        /* torch not asked for and none on the page goes: one companion
+         * still has its newest (pip finds its torch elsewhere) */
+        if (!torch.nreq && paired == 1)
+            comps[last].pick = comps[last].pkg.filtered.v[0];
         else
-            free(tstr);
+            err = cannot_pin(in, comps, nc, why);
     }
-    vlist_free(&table_torch);
-    for (int c = 0; c < PAIRING_NPKG; c++)
-        pkg_free(&fam[c]);
+    if (err)
+        nerr = fail_all(&torch, comps, nc, err, out);
+    else
+        pin_chosen(&torch, t, comps, nc, out);
+    if (!err && t && chosen_torch)
+        *chosen_torch = pep440_str(t);
+    free(err);
+    free(why);
+    pkg_free(&torch);
+    for (size_t c = 0; c < nc; c++)
+        pkg_free(&comps[c].pkg);
+    free(comps);
     return nerr;
-}
-
-/* ---- everything else ---- */
-
-static void pin_other(const struct pipselect_input *in, const struct pep508_req *reqs, size_t n,
-                      size_t i, struct pipselect_result *out)
-{
-    struct pkg p = { 0 };
-    p.name = reqs[i].norm_name;
-    for (size_t j = 0; j < n; j++)
-        if (!reqs[j].url && strcmp(reqs[j].norm_name, p.name) == 0)
-            pkg_add_req(&p, &reqs[j], j);
-    collect(in, &p);
-    filter(in, &p);
-    if (p.filtered.n) {
-        char *vs = pep440_str(p.filtered.v[0]);
-        out[i].requirement = pin_text(&reqs[i], vs, p.filtered.v[0]);
-        free(vs);
-    }
-    pkg_free(&p);
 }
 
 size_t pipselect_pin(const struct pipselect_input *in, const struct pep508_req *reqs,
@@ -492,13 +550,49 @@ size_t pipselect_pin(const struct pipselect_input *in, const struct pep508_req *
         memset(out, 0, n * sizeof *out);
     if (chosen_torch)
         *chosen_torch = NULL;
-    size_t nerr = pin_family(in, reqs, n, out, chosen_torch);
-    if (!has_variant(in->variant))
-        return nerr;
-    for (size_t i = 0; i < n; i++)
-        if (!reqs[i].url && pairing_pkg_of(reqs[i].norm_name) == PAIRING_NONE)
-            pin_other(in, reqs, n, i, out);
-    return nerr;
+    return pin_family(in, reqs, n, out, chosen_torch);
+}
+
+/* The wheel of release v of package p that fits the target (the first). */
+static const struct listing_entry *entry_of(const struct pipselect_input *in,
+                                            const struct pkg *p, const struct pep440 *v)
+{
+    for (size_t l = 0; l < in->nlistings; l++)
+        for (size_t i = 0; i < in->listings[l].n; i++) {
+            const struct listing_entry *e = &in->listings[l].v[i];
+            if (!strcmp(e->wheel.norm_name, p->name) && !pep440_cmp(&e->wheel.version, v) &&
+                wheel_compatible(&e->wheel, in->target))
+                return e;
+        }
+    return NULL;
+}
+
+size_t pipselect_unpaired(const struct pipselect_input *in, const struct pep508_req *reqs,
+                          size_t n, size_t max_per_package, const struct listing_entry ***out)
+{
+    struct comp *comps;
+    size_t nc = gather_comps(in, reqs, n, &comps), k = 0;
+    *out = NULL;
+    for (size_t c = 0; c < nc; c++) {
+        const struct pkg *p = &comps[c].pkg;
+        for (size_t i = 0, taken = 0; i < p->filtered.n && taken < max_per_package; i++) {
+            const struct pep440_specset *spec;
+            struct pep440_specset tmp = { 0 };
+            enum pippair_kind kind = pair_of(in, p, p->filtered.v[i], &spec, &tmp);
+            pep440_specset_free(&tmp);
+            const struct listing_entry *e = kind == PAIR_UNKNOWN
+                                                ? entry_of(in, p, p->filtered.v[i]) : NULL;
+            if (!e)
+                continue;
+            *out = xrealloc(*out, (k + 1) * sizeof **out);
+            (*out)[k++] = e;
+            taken++;
+        }
+    }
+    for (size_t c = 0; c < nc; c++)
+        pkg_free(&comps[c].pkg);
+    free(comps);
+    return k;
 }
 
 void pipselect_results_free(struct pipselect_result *r, size_t n)

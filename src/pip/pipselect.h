@@ -3,31 +3,37 @@
  * Pure decision logic: given the wheel listings of the chosen variant's
  * page(s), the target machine, the variant label ("cu121", "cpu",
  * "rocm6.1"; "" or NULL when the wanted wheels carry no local label, as on
- * macOS), the pairing table and pip's --pre flag, rewrite the user's
- * requirements so pip cannot wander off to another build:
+ * macOS), what is known of which torch each companion release requires
+ * (pippair.h: the wheels' own metadata, the table as a fast path) and pip's
+ * --pre flag, rewrite the user's requirements so that pip installs from the
+ * mirror exactly what it would install from the official index, and cannot
+ * wander off to another build:
  *
- *   torch                   newest wheel on the page that fits the target,
- *                           carries the variant label and satisfies the
- *                           user's specifier: torch -> torch==2.3.1+cu121
- *   torchvision/torchaudio  the companion the pairing table gives for that
- *                           torch, verified on the page; a user constraint on
- *                           a companion steers the torch choice
- *                           (torchvision==0.18.1 alone => torch 2.3.1)
- *   nightlies               a dev torch pairs with companions built the same
- *                           day (same .devYYYYMMDD)
- *   exact pins              torch==2.3.1+cu121 is kept as it is (after
- *                           checking it exists); torch==2.3.1 gains the label;
- *                           a pin that cannot exist for the variant is an
- *                           error that lists what is available
- *   other packages          (torchtext, torchdata, ...) pinned to the newest
- *                           fitting wheel with the variant label when the page
- *                           has one, else left alone
- *   left alone              URL requirements (name @ https://...); every
- *                           non-family package when the variant is ""
+ *   torch          the newest wheel on the page that fits the target, carries
+ *                  the variant label, satisfies the user's specifiers, and for
+ *                  which every requested companion has a release that
+ *                  satisfies its specifiers and requires that torch (pip's
+ *                  resolver backtracks to the same answer):
+ *                  torch torchvision -> torch==2.3.1+cu121 torchvision==0.18.1+cu121
+ *   companions     every other requested package whose releases require torch
+ *                  (torchvision, torchaudio, torchtext, ...): the newest release
+ *                  that goes with the torch chosen; named alone
+ *                  (torchvision==0.18.0), it decides torch through its pairing
+ *   free packages  requested packages whose releases require no torch: the
+ *                  newest fitting wheel with the variant label
+ *   unpairable     a companion with a release whose pairing nobody knows (no
+ *                  metadata, no table row): left to pip, torch pinned alone
+ *   exact pins     torch==2.3.1+cu121 is kept as it is (after checking it
+ *                  exists); torch==2.3.1 gains the label; a pin that cannot
+ *                  exist for the variant is an error that lists what is available
+ *   left alone     URL requirements (name @ https://...); packages without a
+ *                  wheel of the variant (an error for torch, torchvision,
+ *                  torchaudio)
  *
  * Candidates follow pip: yanked files only for exact pins; data-requires-
  * python is checked against the target's X.Y; pre-releases only with
- * allow_pre, when a specifier names one, or when nothing else matches.
+ * allow_pre, when a specifier names one, or when nothing else matches;
+ * nightlies without metadata pair with companions built the same day.
  * Markers are not evaluated: a requirement is pinned whatever its marker.
  *
  * Memory: results are owned by the caller (pipselect_results_free). */
@@ -37,8 +43,8 @@
 #include <stddef.h>
 
 #include "listing.h"
-#include "pairing.h"
 #include "pep508.h"
+#include "pippair.h"
 #include "wheelname.h"
 
 struct pipselect_input {
@@ -46,7 +52,7 @@ struct pipselect_input {
     size_t nlistings;
     const struct wheel_target *target;
     const char *variant;              /* "cu121", "cpu", "rocm6.1"; "" / NULL: none */
-    const struct pairing_table *pairing;
+    const struct pippairs *pairs;     /* pairings known (NULL: none) */
     int allow_pre;                    /* pip --pre */
 };
 
@@ -63,5 +69,13 @@ struct pipselect_result {
 size_t pipselect_pin(const struct pipselect_input *in, const struct pep508_req *reqs,
                      size_t n, struct pipselect_result *out, char **chosen_torch);
 void pipselect_results_free(struct pipselect_result *r, size_t n);
+
+/* The wheels whose metadata would settle a pairing nobody knows yet: for
+ * each requested package other than torch, its candidate releases (newest
+ * first, at most MAX_PER_PACKAGE) the pairs do not answer, one wheel each
+ * (the one fitting the target). *out is malloc'd (entries point into the
+ * listings); returns how many. */
+size_t pipselect_unpaired(const struct pipselect_input *in, const struct pep508_req *reqs,
+                          size_t n, size_t max_per_package, const struct listing_entry ***out);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "fileio.h"
 #include "msg.h"
 #include "pep508.h"
 #include "pipcmd.h"
@@ -42,26 +43,6 @@ static const struct optdef reqfile_opts[] = {
     { "extra-index", 0, 1, PIP_EXTRA_INDEX_URL },
     OPTDEF_END,
 };
-
-static char *slurp(const char *path, char **err)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        *err = xasprintf("cannot read requirements file %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 8192, len = 0;
-    char *buf = xmalloc(cap);
-    size_t n;
-    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len < 2)
-            buf = xrealloc(buf, cap *= 2);
-    }
-    fclose(f);
-    buf[len] = '\0';
-    return buf;
-}
 
 /* Expand ${NAME} (pip: only uppercase, digits, underscore). */
 static char *expand_env(const char *s)
@@ -123,13 +104,20 @@ struct visit {
 
 static int process(struct visit *v, const char *path, char **rewritten);
 
-/* A nested -r/-c path, relative to the including file's directory. */
+/* A nested -r/-c path, relative to the including file's directory, made
+ * absolute: a rewritten copy lives elsewhere, and pip resolves a relative
+ * path next to the file that names it. */
 static char *nested_path(const char *including, const char *ref)
 {
     if (ref[0] == '/' || strstr(ref, "://"))
         return xstrdup(ref);
-    char *dup = xstrdup(including);
-    char *p = xasprintf("%s/%s", dirname(dup), ref);
+    char *dup = xstrdup(including), *p;
+    const char *dir = dirname(dup);
+    char cwd[PATH_MAX];
+    if (dir[0] != '/' && getcwd(cwd, sizeof cwd))
+        p = strcmp(dir, ".") ? xasprintf("%s/%s/%s", cwd, dir, ref) : xasprintf("%s/%s", cwd, ref);
+    else
+        p = xasprintf("%s/%s", dir, ref);
     free(dup);
     return p;
 }
@@ -139,7 +127,7 @@ static int write_copy(const char *outdir, const struct strv *lines, char **out, 
     char *tmpl = xasprintf("%s/req-XXXXXX.txt", outdir);
     int fd = mkstemps(tmpl, 4);
     if (fd < 0) {
-        *err = xasprintf("cannot create %s: %s", tmpl, strerror(errno));
+        seterr(err, "cannot create %s: %s", tmpl, strerror(errno));
         free(tmpl);
         return -1;
     }
@@ -147,7 +135,7 @@ static int write_copy(const char *outdir, const struct strv *lines, char **out, 
     for (size_t i = 0; i < lines->n; i++)
         fprintf(f, "%s\n", lines->v[i]);
     if (fclose(f) != 0) {
-        *err = xasprintf("cannot write %s: %s", tmpl, strerror(errno));
+        seterr(err, "cannot write %s: %s", tmpl, strerror(errno));
         unlink(tmpl);
         free(tmpl);
         return -1;
@@ -245,14 +233,15 @@ done:
 static int process(struct visit *v, const char *path, char **rewritten)
 {
     *rewritten = NULL;
-    if (++v->depth > MAX_DEPTH) {
-        *v->err = xasprintf("%s: requirements files nest deeper than %d (a cycle?)", path,
-                            MAX_DEPTH);
-        return -1;
-    }
-    char *text = slurp(path, v->err);
-    if (!text)
-        return -1;
+    if (++v->depth > MAX_DEPTH)
+        return seterr(v->err, "%s: requirements files nest deeper than %d (a cycle?)", path,
+                      MAX_DEPTH);
+    char *text = NULL;
+    int rr = file_read(path, REQFILE_MAX_BYTES, &text, NULL, v->err);
+    if (rr)
+        return rr > 0 ? seterr(v->err, "cannot read requirements file %s: %s", path,
+                               strerror(ENOENT))
+                      : -1;
     struct strv out = STRV_INIT;
     int changed = 0, r = 0;
     char *logical = NULL;

@@ -15,6 +15,10 @@
 
 #include "strv.h"
 
+/* Largest requirements file read (a regular file: the front end hands
+ * pipes over as copies). */
+#define REQFILE_MAX_BYTES ((size_t)8 << 20)
+
 struct reqfile_hooks {
     /* An option line: OPT is an enum pip_opt (PIP_OTHER for the rest). To
      * change it, push replacement lines into OUT. */

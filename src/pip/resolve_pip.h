@@ -13,6 +13,9 @@
 #include "outcome.h"
 #include "pipjob.h"
 
+/* Companion releases whose metadata is read per package, newest first. */
+#define RESOLVE_PIP_MAX_METADATA 48
+
 /* Pin job's PyTorch requirements for VARIANT (job->variant when NULL).
  * python_override: "X.Y" to use instead of the real pip's interpreter;
  * subdir_override: a conda-style platform ("win-64") instead of this machine. */

@@ -238,6 +238,26 @@ out:
     strv_clear(&other);
 }
 
+/* Pins came from a wheels mirror the command does not name (a bare
+ * torch==2.3.1+cu121): pip must see that mirror too, or it finds no such
+ * wheel. */
+static void add_wheels_source(struct pip_job *job)
+{
+    const struct site *w = job->wheels_site;
+    if (!w || !job->resolved_variant[0] || job->pytorch_source || job->user_site)
+        return;
+    const char *tmpl = job->nightly ? w->wheels_nightly : w->url[ROLE_WHEELS];
+    if (!tmpl)
+        return;
+    struct strv pair = STRV_INIT;
+    strv_push(&pair, w->wheels_format == WHEELS_FIND_LINKS ? "-f" : "--extra-index-url");
+    strv_push_take(&pair, site_wheels_url(tmpl, job->resolved_variant));
+    strv_push(&job->wheel_urls, pair.v[1]);
+    append_pairs(&job->cl, &pair);
+    strv_pushf(&job->notes, "added %s %s: the pinned wheels live there", pair.v[0], pair.v[1]);
+    strv_clear(&pair);
+}
+
 static int cli_has(const struct cmdline *cl, int opt)
 {
     for (size_t i = 0; i < cl->n; i++)
@@ -293,6 +313,7 @@ int pip_job_rewrite_sources(struct pip_job *job, char **err)
                        p->name);
         }
     }
+    add_wheels_source(job);
     if (!job->isolated) {  /* after the index is settled: primary_index() */
         rewrite_conf_list(job, PC_EXTRA_INDEX_URL, "PIP_EXTRA_INDEX_URL", PIP_EXTRA_INDEX_URL);
         rewrite_conf_list(job, PC_FIND_LINKS, "PIP_FIND_LINKS", PIP_FIND_LINKS);

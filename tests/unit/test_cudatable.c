@@ -18,9 +18,10 @@
 static int setup_table(void **state)
 {
     struct cudatable *t = calloc(1, sizeof *t);
-    char err[256];
-    if (!t || cudatable_load(t, DRIVER_TSV, CC_TSV, err, sizeof err) != 0) {
-        fprintf(stderr, "load: %s\n", err);
+    char *err = NULL;
+    if (!t || cudatable_load(t, DRIVER_TSV, CC_TSV, &err) != 0) {
+        fprintf(stderr, "load: %s\n", err ? err : "out of memory");
+        free(err);
         free(t);
         return -1;
     }
@@ -183,12 +184,13 @@ static void test_max_cuda(void **state)
         { NULL, 0, -1, "" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        char out[16] = "x";
-        int rc = cudatable_max_cuda(t, cases[i].driver, cases[i].windows, out, sizeof out);
-        if (rc != cases[i].rc || strcmp(out, cases[i].want) != 0)
+        char *out = (char *)"x";
+        int rc = cudatable_max_cuda(t, cases[i].driver, cases[i].windows, &out);
+        if (rc != cases[i].rc || strcmp(out ? out : "", cases[i].want) != 0 || (rc < 0 && out))
             fail_msg("max_cuda(%s, win=%d) = %d '%s', want %d '%s'",
-                     cases[i].driver ? cases[i].driver : "NULL", cases[i].windows, rc, out,
-                     cases[i].rc, cases[i].want);
+                     cases[i].driver ? cases[i].driver : "NULL", cases[i].windows, rc,
+                     out ? out : "(null)", cases[i].rc, cases[i].want);
+        free(out);
     }
 }
 
@@ -215,11 +217,12 @@ static void test_max_cuda_with_cap(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         struct cudatable_query q = { .driver = cases[i].driver, .cuda_cap = cases[i].cap,
                                      .cap_minor = cases[i].strict };
-        char out[16] = "x";
-        int rc = cudatable_max_cuda_q(t, &q, out, sizeof out);
-        if (rc != cases[i].rc || strcmp(out, cases[i].want) != 0)
-            fail_msg("case %zu: max_cuda_q = %d '%s', want %d '%s'", i, rc, out, cases[i].rc,
-                     cases[i].want);
+        char *out = (char *)"x";
+        int rc = cudatable_max_cuda_q(t, &q, &out);
+        if (rc != cases[i].rc || strcmp(out ? out : "", cases[i].want) != 0 || (rc < 0 && out))
+            fail_msg("case %zu: max_cuda_q = %d '%s', want %d '%s'", i, rc,
+                     out ? out : "(null)", cases[i].rc, cases[i].want);
+        free(out);
     }
 }
 
@@ -261,28 +264,46 @@ static void test_variant_ok(void **state)
     }
 }
 
+/* cudatable_check's verdict; *why (malloc'd) its reason. */
+static int check(const struct cudatable *t, const char *variant, const struct cudatable_query *q,
+                 char **why)
+{
+    free(*why);
+    *why = (char *)"x";
+    int rc = cudatable_check(t, variant, q, why);
+    if (rc == 1)
+        assert_null(*why);   /* nothing to say when it fits */
+    else
+        assert_non_null(*why);
+    return rc;
+}
+
 static void test_check_why(void **state)
 {
     const struct cudatable *t = *state;
-    char why[256];
+    char *why = NULL;
     struct cudatable_query q = { .driver = "470.82.01" };
-    assert_int_equal(cudatable_check(t, "cu121", &q, why, sizeof why), 0);
+    assert_int_equal(check(t, "cu121", &q, &why), 0);
     assert_non_null(strstr(why, "525.60.13"));
     assert_non_null(strstr(why, "470.82.01"));
     q.windows = 1;
-    assert_int_equal(cudatable_check(t, "cu121", &q, why, sizeof why), 0);
+    assert_int_equal(check(t, "cu121", &q, &why), 0);
     assert_non_null(strstr(why, "528.33"));
     assert_non_null(strstr(why, "Windows"));
     struct cudatable_query strict = { .driver = "535.104.05", .cuda_cap = "12.2",
                                       .cap_minor = 1 };
-    assert_int_equal(cudatable_check(t, "cu124", &strict, why, sizeof why), 0);
+    assert_int_equal(check(t, "cu124", &strict, &why), 0);
     assert_non_null(strstr(why, "CUDA 12.2 at most"));
-    assert_int_equal(cudatable_check(t, "cu131", &strict, why, sizeof why), -1);
+    assert_int_equal(check(t, "cu131", &strict, &why), -1);
     assert_non_null(strstr(why, "no driver requirement"));
     struct cudatable_query none = { 0 };
-    assert_int_equal(cudatable_check(t, "cu118", &none, why, sizeof why), 0);
+    assert_int_equal(check(t, "cu118", &none, &why), 0);
     assert_non_null(strstr(why, "no NVIDIA driver"));
-    assert_int_equal(cudatable_check(t, "cu118", &q, NULL, 0), 1); /* NULL why is fine */
+    assert_int_equal(check(t, "cu121", &strict, &why), 1);
+    free(why);
+    q.windows = 0;
+    assert_int_equal(cudatable_check(t, "cu118", &q, NULL), 1); /* NULL why is fine */
+    assert_int_equal(cudatable_check(t, "cu121", &q, NULL), 0);
 }
 
 /* ---- picking ------------------------------------------------------------------ */
@@ -305,24 +326,27 @@ static void run_pick_cases(const struct cudatable *t, const struct pick_case *ca
         const struct pick_case *c = &cases[i];
         char *items[16];
         size_t ni = split_list(c->published, items, 16);
-        char out[32] = "x", why[512] = "";
+        char *out = (char *)"x", *why = NULL;
         int rc;
         if (use_q) {
             struct cudatable_query q = { c->driver, c->cap, c->strict, c->cc, c->torch,
                                          c->windows };
-            rc = cudatable_pick_q(t, &q, (const char *const *)items, ni, out, sizeof out, why,
-                                  sizeof why);
+            rc = cudatable_pick_q(t, &q, (const char *const *)items, ni, &out, &why);
         } else {
-            rc = cudatable_pick(t, (const char *const *)items, ni, c->driver, c->windows, out,
-                                sizeof out);
+            rc = cudatable_pick(t, (const char *const *)items, ni, c->driver, c->windows, &out);
         }
         free_list(items, ni);
-        if (rc != c->rc || strcmp(out, c->want) != 0)
+        if (rc != c->rc || strcmp(out ? out : "", c->want) != 0 || (rc < 0 && out))
             fail_msg("case %zu [%s] driver %s cap %s cc %s: got %d '%s' (%s), want %d '%s'", i,
                      c->published, c->driver ? c->driver : "-", c->cap ? c->cap : "-",
-                     c->cc ? c->cc : "-", rc, out, why, c->rc, c->want);
+                     c->cc ? c->cc : "-", rc, out ? out : "(null)", why ? why : "", c->rc,
+                     c->want);
+        if (use_q && !why)
+            fail_msg("case %zu: no why", i);   /* the choice, or the failure, is explained */
         if (use_q && c->why_has && !strstr(why, c->why_has))
             fail_msg("case %zu: why '%s' lacks '%s'", i, why, c->why_has);
+        free(out);
+        free(why);
     }
 }
 
@@ -401,6 +425,29 @@ static void test_pick_query(void **state)
     run_pick_cases(t, cases, sizeof cases / sizeof *cases, 1);
 }
 
+/* The last resort shared by every pick (detect.c's ROCm and CPU paths too). */
+static void test_pick_cpu(void **state)
+{
+    (void)state;
+    const char *const pub[] = { "cu121", NULL, "cpu" };
+    char *out = NULL, *why = NULL;
+    assert_int_equal(cudatable_pick_cpu(pub, 3, "no GPU backend detected", "", &out, &why), 0);
+    assert_string_equal(out, "cpu");
+    assert_string_equal(why, "cpu: no GPU backend detected");
+    free(out);
+    free(why);
+    assert_int_equal(cudatable_pick_cpu(pub, 2, "x", "", &out, &why), -1);
+    assert_null(out);
+    assert_string_equal(why, "no published variant fits");
+    free(why);
+    assert_int_equal(cudatable_pick_cpu(pub, 1, "x", "cu121: too old", &out, &why), -1);
+    assert_string_equal(why, "no published variant fits: cu121: too old");
+    free(why);
+    assert_int_equal(cudatable_pick_cpu(pub, 3, "x", "", &out, NULL), 0);
+    assert_string_equal(out, "cpu");
+    free(out);
+}
+
 static void test_cc_warning(void **state)
 {
     const struct cudatable *t = *state;
@@ -435,20 +482,20 @@ static void test_cc_warning(void **state)
         { "cu92", NULL, "6.1", -1, NULL },      /* no row */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        char msg[512] = "x";
-        int got = cudatable_cc_warning(t, cases[i].variant, cases[i].torch, cases[i].cc, msg,
-                                       sizeof msg);
+        char *msg = (char *)"x";
+        int got = cudatable_cc_warning(t, cases[i].variant, cases[i].torch, cases[i].cc, &msg);
         if (got != cases[i].want)
             fail_msg("cc_warning(%s, %s, %s) = %d (%s), want %d", cases[i].variant,
                      cases[i].torch ? cases[i].torch : "-", cases[i].cc ? cases[i].cc : "-",
-                     got, msg, cases[i].want);
+                     got, msg ? msg : "(null)", cases[i].want);
         if (got == 1) {
             assert_non_null(strstr(msg, cases[i].cc));
             if (cases[i].msg_has && !strstr(msg, cases[i].msg_has))
                 fail_msg("case %zu: '%s' lacks '%s'", i, msg, cases[i].msg_has);
         } else {
-            assert_string_equal(msg, "");
+            assert_null(msg);
         }
+        free(msg);
     }
 }
 
@@ -458,13 +505,14 @@ static void test_parse_ok(void **state)
 {
     (void)state;
     struct cudatable t;
-    char err[256] = "";
+    char *err = NULL;
     const char *drv = "# comment\n\n"
                       "cu130,cu132\t580\t580   # trailing comment\r\n"
                       "cu120..cu129  525.60.13  528.33\n"
                       "cu118 450.80.02 452.39";  /* no final newline */
     const char *cc = "cu120..cu129\t2.8-2.9\t7.0\t12.0\ncu120..cu129 * 5.0 9.0\n";
-    assert_int_equal(cudatable_parse(&t, drv, cc, err, sizeof err), 0);
+    assert_int_equal(cudatable_parse(&t, drv, cc, &err), 0);
+    assert_null(err);
     assert_int_equal(t.ndrv, 4);
     assert_int_equal(t.drv[0].lo, 1300);
     assert_int_equal(t.drv[1].lo, 1302);
@@ -482,8 +530,8 @@ static void test_parse_ok(void **state)
     assert_null(t.drv);
 
     /* no compute capability table: no cc checks, no warnings */
-    assert_int_equal(cudatable_parse(&t, drv, NULL, err, sizeof err), 0);
-    assert_int_equal(cudatable_cc_warning(&t, "cu128", NULL, "6.1", NULL, 0), -1);
+    assert_int_equal(cudatable_parse(&t, drv, NULL, NULL), 0);
+    assert_int_equal(cudatable_cc_warning(&t, "cu128", NULL, "6.1", NULL), -1);
     cudatable_free(&t);
 }
 
@@ -516,10 +564,14 @@ static void test_parse_errors(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         struct cudatable t = { (void *)1, 1, (void *)1, 1 };
-        char err[256] = "";
-        int rc = cudatable_parse(&t, cases[i].drv, cases[i].cc, err, sizeof err);
-        if (rc != -1 || !strstr(err, cases[i].err_has))
-            fail_msg("case %zu: rc %d err '%s', want '%s'", i, rc, err, cases[i].err_has);
+        char *err = NULL;
+        int rc = cudatable_parse(&t, cases[i].drv, cases[i].cc, &err);
+        if (rc != -1 || !err || !strstr(err, cases[i].err_has))
+            fail_msg("case %zu: rc %d err '%s', want '%s'", i, rc, err ? err : "(null)",
+                     cases[i].err_has);
+        free(err);
+        /* no err wanted: the same answer */
+        assert_int_equal(cudatable_parse(&t, cases[i].drv, cases[i].cc, NULL), -1);
         /* left empty on failure */
         assert_null(t.drv);
         assert_null(t.cc);
@@ -527,33 +579,42 @@ static void test_parse_errors(void **state)
     }
 }
 
+/* cudatable_load's rc; its error (when -1) must contain HAS. */
+static int load(struct cudatable *t, const char *dpath, const char *cpath, const char *has)
+{
+    char *err = NULL;
+    int rc = cudatable_load(t, dpath, cpath, &err);
+    if (rc != 0 && (!err || !strstr(err, has)))
+        fail_msg("load %s: error '%s' lacks '%s'", dpath, err ? err : "(null)", has);
+    free(err);
+    return rc;
+}
+
 static void test_load_files(void **state)
 {
     (void)state;
     struct cudatable t;
-    char err[256] = "";
-    assert_int_equal(cudatable_load(&t, "tests/fixtures/no-such-table.tsv", NULL, err, sizeof err),
+    assert_int_equal(load(&t, "tests/fixtures/no-such-table.tsv", NULL,
+                          "tests/fixtures/no-such-table.tsv"),
                      -1);
-    assert_non_null(strstr(err, "tests/fixtures/no-such-table.tsv"));
     assert_null(t.drv);
-    assert_int_equal(cudatable_load(&t, DRIVER_TSV, "tests/fixtures/no-such-cc.tsv", err,
-                                    sizeof err),
-                     -1);
-    assert_non_null(strstr(err, "no-such-cc.tsv"));
+    assert_int_equal(load(&t, DRIVER_TSV, "tests/fixtures/no-such-cc.tsv", "no-such-cc.tsv"), -1);
     /* a directory is not a table */
-    assert_int_equal(cudatable_load(&t, "tests/fixtures", NULL, err, sizeof err), -1);
+    assert_int_equal(load(&t, "tests/fixtures", NULL, "tests/fixtures"), -1);
     assert_null(t.drv);
 
     /* the data directory lookup (config_datadir honours TORCHSHIM_DATADIR) */
     char *old = getenv("TORCHSHIM_DATADIR") ? xstrdup(getenv("TORCHSHIM_DATADIR")) : NULL;
     setenv("TORCHSHIM_DATADIR", "config", 1);
-    assert_int_equal(cudatable_load_default(&t, err, sizeof err), 0);
+    assert_int_equal(cudatable_load_default(&t, NULL), 0);
     assert_true(t.ndrv > 0);
     assert_true(t.ncc > 0);
     cudatable_free(&t);
     setenv("TORCHSHIM_DATADIR", "tests/fixtures/sysroots/nogpu", 1);
-    assert_int_equal(cudatable_load_default(&t, err, sizeof err), -1);
+    char *err = NULL;
+    assert_int_equal(cudatable_load_default(&t, &err), -1);
     assert_non_null(strstr(err, "driver-cuda.tsv"));
+    free(err);
     if (old)
         setenv("TORCHSHIM_DATADIR", old, 1);
     else
@@ -573,6 +634,7 @@ int main(void)
         cmocka_unit_test(test_check_why),
         cmocka_unit_test(test_pick),
         cmocka_unit_test(test_pick_query),
+        cmocka_unit_test(test_pick_cpu),
         cmocka_unit_test(test_cc_warning),
         cmocka_unit_test(test_parse_ok),
         cmocka_unit_test(test_parse_errors),

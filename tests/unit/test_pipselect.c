@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msg.h"
 #include "pipselect.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -238,7 +239,7 @@ static void make_listing(const char *const *files, struct listing *out)
 }
 
 enum page { ALIYUN, TRAP, NIGHTLY, NIGHTLY_FINAL, YANKED, VISION_ONLY, MAC, SPLIT_TORCH,
-            SPLIT_VISION, FUTURE, ROCM, CPU_EXTRAS, NPAGES };
+            SPLIT_VISION, FUTURE, FUTURE_LAG, ROCM, CPU_EXTRAS, NPAGES };
 
 static const char *const page_files[NPAGES][MAXFILES] = {
     [ALIYUN] = { NULL }, /* tests/fixtures/listings/aliyun_cu121.html */
@@ -295,6 +296,15 @@ static const char *const page_files[NPAGES][MAXFILES] = {
         "torch-2.10.0+cu130-cp312-cp312-manylinux_2_28_x86_64.whl",
         "torchvision-0.25.0+cu130-cp312-cp312-manylinux_2_28_x86_64.whl",
         NULL },
+    [FUTURE_LAG] = {
+        /* 2.11 is out, its torchaudio is not; torchvision 0.26.0 was built
+         * for a 2.12 the mirror does not carry yet */
+        "torch-2.11.0+cu130-cp312-cp312-manylinux_2_28_x86_64.whl",
+        "torch-2.10.0+cu130-cp312-cp312-manylinux_2_28_x86_64.whl",
+        "torchvision-0.26.0+cu130-cp312-cp312-manylinux_2_28_x86_64.whl",
+        "torchvision-0.25.0+cu130-cp312-cp312-manylinux_2_28_x86_64.whl",
+        "torchaudio-2.10.0+cu130-cp312-cp312-manylinux_2_28_x86_64.whl",
+        NULL },
     [ROCM] = {
         "torch-2.4.0+rocm6.1-cp312-cp312-linux_x86_64.whl",
         "torch-2.4.0+rocm6.0-cp312-cp312-linux_x86_64.whl",
@@ -323,6 +333,9 @@ static const struct {
     [MAC312] = { "macos", "arm64", 12, 14, 0 },
 };
 
+/* table_only is 0 unless said */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 /* Per requirement: the pin expected ("=" when the user's text is kept) or
  * the start of the error with "!" in front. */
 static const struct {
@@ -335,6 +348,7 @@ static const struct {
     const char *reqs[MAXREQ];
     const char *want[MAXREQ];
     const char *torch; /* chosen torch, NULL when none */
+    int table_only;    /* without the companions' metadata */
 } cases[] = {
     { "newest torch of the variant", { ALIYUN }, 1, LINUX312, "cu121", 0,
       { "torch" }, { "torch==2.3.1+cu121" }, "2.3.1+cu121" },
@@ -386,8 +400,8 @@ static const struct {
     { "conflicting constraints", { ALIYUN }, 1, LINUX312, "cu121", 0,
       { "torch>=2.3", "torchvision==0.17.2" },
       { "!cannot pin torch, torchvision together for cu121 cp312 linux_x86_64: torch "
-        "2.3.1+cu121 goes with torchvision 0.18.1, which does not satisfy "
-        "torchvision==0.17.2",
+        "2.3.1+cu121 goes with no torchvision matching ==0.17.2 on this mirror (torchvision "
+        "0.17.2+cu121 requires torch==2.2.2)",
         "!cannot pin torch, torchvision together" },
       NULL },
     { "companion missing for the platform", { ALIYUN }, 1, WIN310, "cu121", 0,
@@ -437,8 +451,8 @@ static const struct {
       { "torch" }, { "torch==2.3.0+cu121" }, "2.3.0+cu121" },
     { "unless pinned exactly", { YANKED }, 1, LINUX312, "cu121", 0,
       { "torch==2.3.1" }, { "torch==2.3.1+cu121" }, "2.3.1+cu121" },
-    { "torch from the table when its page is absent", { VISION_ONLY }, 1, LINUX312, "cu121", 0,
-      { "torchvision" }, { "torchvision==0.18.1+cu121" }, "2.3.1+cu121" },
+    { "a companion alone without torch's page: its newest", { VISION_ONLY }, 1, LINUX312,
+      "cu121", 0, { "torchvision" }, { "torchvision==0.18.1+cu121" }, NULL },
     { "no local label on macOS", { MAC }, 1, MAC312, "", 0,
       { "torch", "torchvision", "torchtext" },
       { "torch==2.3.1", "torchvision==0.18.1", "=" }, "2.3.1" },
@@ -452,12 +466,27 @@ static const struct {
     { "one PEP 503 page per project", { SPLIT_TORCH, SPLIT_VISION }, 2, LINUX311, "cu121", 0,
       { "torch", "torchvision" }, { "torch==2.4.0+cu121", "torchvision==0.19.0+cu121" },
       "2.4.0+cu121" },
-    { "release newer than the table", { FUTURE }, 1, LINUX312, "cu130", 0,
-      { "torch", "torchvision" },
-      { "!cannot pin torch, torchvision together for cu130 cp312 linux_x86_64: no "
-        "torchvision release is known to go with torch 2.10.0+cu130",
-        "!cannot pin" },
-      NULL },
+    { "release newer than the table, no metadata: torch pinned, the rest left to pip",
+      { FUTURE }, 1, LINUX312, "cu130", 0,
+      { "torch", "torchvision" }, { "torch==2.10.0+cu130", "=" }, "2.10.0+cu130", 1 },
+    { "release newer than the table, paired by its metadata", { FUTURE }, 1, LINUX312, "cu130",
+      0, { "torch", "torchvision" }, { "torch==2.10.0+cu130", "torchvision==0.25.0+cu130" },
+      "2.10.0+cu130" },
+    { "the newest companion needs an older torch: both go back (pip backtracks)",
+      { FUTURE_LAG }, 1, LINUX312, "cu130", 0, { "torch", "torchvision", "torchaudio" },
+      { "torch==2.10.0+cu130", "torchvision==0.25.0+cu130", "torchaudio==2.10.0+cu130" },
+      "2.10.0+cu130" },
+    { "torch alone still takes the newest", { FUTURE_LAG }, 1, LINUX312, "cu130", 0,
+      { "torch" }, { "torch==2.11.0+cu130" }, "2.11.0+cu130" },
+    { "a companion pinned alone decides torch through its metadata", { FUTURE_LAG }, 1,
+      LINUX312, "cu130", 0, { "torchvision==0.25.0" }, { "torchvision==0.25.0+cu130" },
+      "2.10.0+cu130" },
+    { "a companion that needs a torch the mirror lacks is refused", { FUTURE_LAG }, 1,
+      LINUX312, "cu130", 0, { "torchvision==0.26.0", "torch" },
+      { "!cannot pin torch, torchvision together for cu130 cp312 linux_x86_64: torch "
+        "2.11.0+cu130 goes with no torchvision matching ==0.26.0 on this mirror (torchvision "
+        "0.26.0+cu130 requires torch==2.12.0)",
+        "!cannot pin" }, NULL },
     { "release newer than the table, torch alone", { FUTURE }, 1, LINUX312, "cu130", 0,
       { "torch" }, { "torch==2.10.0+cu130" }, "2.10.0+cu130" },
     { "ROCm labels", { ROCM }, 1, LINUX312, "rocm6.1", 0,
@@ -474,6 +503,33 @@ static const struct {
     { "requirements without the family", { CPU_EXTRAS }, 1, LINUX311, "cpu", 0,
       { "numpy" }, { "=" }, NULL },
 };
+
+/* What the companions' METADATA files say (as wheelmeta would read them). */
+static void add_metadata(struct pippairs *pairs)
+{
+    static const struct {
+        const char *name, *version, *requires;
+    } meta[] = {
+        { "torchvision", "0.25.0+cu130", "Requires-Dist: numpy\nRequires-Dist: torch==2.10.0\n" },
+        { "torchvision", "0.26.0+cu130", "Requires-Dist: torch==2.12.0\n" },
+        { "torchaudio", "2.10.0+cu130", "Requires-Dist: torch==2.10.0\n" },
+        { "torchtext", "0.16.2+cpu", "Requires-Dist: torch==2.1.2\nRequires-Dist: tqdm\n" },
+        { "torchtext", "0.16.1+cpu", "Requires-Dist: torch==2.1.1\n" },
+        { "torchdata", "0.7.1+cpu",
+          "Requires-Dist: torch==2.1.2\nRequires-Dist: torch>=2; extra == \"x\"\n" },
+    };
+    for (size_t i = 0; i < N(meta); i++) {
+        char *text = xasprintf("Metadata-Version: 2.1\nName: %s\nVersion: %s\n%s\nbody\n",
+                               meta[i].name, meta[i].version, meta[i].requires);
+        struct pep440 v;
+        char *err = NULL;
+        assert_int_equal(pep440_parse(meta[i].version, &v), 0);
+        if (pippairs_add_metadata(pairs, meta[i].name, &v, text, strlen(text), &err))
+            fail_msg("%s: %s", meta[i].name, err);
+        pep440_free(&v);
+        free(text);
+    }
+}
 
 static void test_select(void **state)
 {
@@ -496,6 +552,8 @@ static void test_select(void **state)
             make_listing(page_files[p], &pages[p]);
         }
     }
+    struct pippairs pairs = { .table = &table }, table_pairs = { .table = &table };
+    add_metadata(&pairs);
     struct wheel_target targets[NTGT];
     for (int t = 0; t < NTGT; t++)
         assert_int_equal(wheel_target_init(&targets[t], tgts[t].os, tgts[t].machine, 3,
@@ -511,7 +569,7 @@ static void test_select(void **state)
             .nlistings = (size_t)cases[i].npages,
             .target = &targets[cases[i].tgt],
             .variant = cases[i].variant,
-            .pairing = &table,
+            .pairs = cases[i].table_only ? &table_pairs : &pairs,
             .allow_pre = cases[i].allow_pre,
         };
         struct pep508_req reqs[MAXREQ];
@@ -564,7 +622,7 @@ static void test_select(void **state)
     /* chosen_torch may be NULL; no requirements is fine */
     struct pipselect_input in = { .listings = &pages[ALIYUN], .nlistings = 1,
                                   .target = &targets[LINUX312], .variant = "cu121",
-                                  .pairing = &table };
+                                  .pairs = &table_pairs };
     struct pep508_req r;
     struct pipselect_result out;
     assert_int_equal(pep508_parse("torch", &r, NULL), PEP508_OK);
@@ -578,6 +636,7 @@ static void test_select(void **state)
         wheel_target_free(&targets[t]);
     for (int p = 0; p < NPAGES; p++)
         listing_free(&pages[p]);
+    pippairs_free(&pairs);
     pairing_free(&table);
 }
 
@@ -597,6 +656,7 @@ static void test_select_shipped_table(void **state)
     free(html);
     struct wheel_target t;
     assert_int_equal(wheel_target_init(&t, "linux", "x86_64", 3, 11, 2, 31, NULL), 0);
+    struct pippairs pairs = { .table = &table };
 
     static const struct {
         const char *variant, *req0, *req1, *want0, *want1;
@@ -606,7 +666,8 @@ static void test_select_shipped_table(void **state)
           "torchvision==0.16.1+rocm5.6" },
         { "cpu", "torch==2.1.0", "torchvision",
           "!cannot pin torch, torchvision together for cpu cp311 linux_x86_64: torch "
-          "2.1.0+cpu goes with torchvision 0.16.0, which has no cpu wheel",
+          "2.1.0+cpu goes with no torchvision on this mirror (torchvision 0.16.1+cpu requires "
+          "torch==2.1.1)",
           "!cannot pin" },
         { "cu118", "torch~=2.1.0", "torchaudio",
           "!the mirror's page lists no torchaudio wheels at all", "!the mirror's page" },
@@ -615,7 +676,7 @@ static void test_select_shipped_table(void **state)
     };
     for (size_t i = 0; i < N(shipped_cases); i++) {
         struct pipselect_input in = { .listings = &l, .nlistings = 1, .target = &t,
-                                      .variant = shipped_cases[i].variant, .pairing = &table };
+                                      .variant = shipped_cases[i].variant, .pairs = &pairs };
         struct pep508_req reqs[2];
         assert_int_equal(pep508_parse(shipped_cases[i].req0, &reqs[0], NULL), PEP508_OK);
         assert_int_equal(pep508_parse(shipped_cases[i].req1, &reqs[1], NULL), PEP508_OK);

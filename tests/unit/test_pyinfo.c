@@ -18,7 +18,9 @@
 #include <gnu/libc-version.h>
 #endif
 
-#include "detect.h"
+#include "buf.h"
+#include "fileio.h"
+#include "hostprobe.h"
 #include "msg.h"
 #include "pyinfo.h"
 
@@ -97,24 +99,15 @@ static int group_teardown(void **state)
 
 static char *read_all(const char *path)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    char *buf = xmalloc(65536);
-    size_t n = fread(buf, 1, 65535, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    return buf;
+    char *text = NULL;
+    return file_read(path, 1 << 20, &text, NULL, NULL) == 0 ? text : NULL;
 }
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {
-    FILE *fp = fopen(path, "wb");
-    if (!fp)
-        fail_msg("cannot write %s", path);
-    fputs(text, fp);
-    fclose(fp);
-    chmod(path, mode);
+    char *err = NULL;
+    if (file_write_atomic(path, text, strlen(text), NULL, 0, mode, &err) < 0)
+        fail_msg("cannot write %s: %s", path, err);
 }
 
 /* Copy fixture script REL into the scratch dir as NAME with @TOP@ replaced. */
@@ -124,20 +117,18 @@ static char *instantiate(const struct env *e, const char *rel, const char *name)
     char *text = read_all(src);
     if (!text)
         fail_msg("cannot read %s", src);
-    size_t cap = strlen(text) + 4096, o = 0;
-    char *out = xmalloc(cap);
+    struct buf out = BUF_INIT;
     for (const char *p = text; *p;) {
-        if (!strncmp(p, "@TOP@", 5)) {
-            o += (size_t)snprintf(out + o, cap - o, "%s", e->top);
-            p += 5;
-        } else {
-            out[o++] = *p++;
-        }
+        const char *at = strstr(p, "@TOP@");
+        size_t n = at ? (size_t)(at - p) : strlen(p);
+        buf_add(&out, p, n);
+        if (at)
+            buf_adds(&out, e->top);
+        p += n + (at ? 5 : 0);
     }
-    out[o] = '\0';
     char *dst = xasprintf("%s/%s", e->tmp, name);
-    write_file(dst, out, 0755);
-    free(out);
+    write_file(dst, buf_str(&out), 0755);
+    buf_free(&out);
     free(text);
     free(src);
     return dst;
@@ -647,7 +638,7 @@ static void test_real_venv(void **state)
     char *out = NULL;
     int st = -1;
     char *const mk[] = { "python3", "-m", "venv", venv, NULL };
-    if (detect_capture(python, mk, 120000, &out, &st) != 0 || st != 0) {
+    if (host_run(python, mk, 120000, &out, &st, NULL) != 0 || st != 0) {
         free(out);
         free(venv);
         skip(); /* no venv module (Debian without python3-venv) */
@@ -656,7 +647,7 @@ static void test_real_venv(void **state)
     /* the truth, from the interpreter itself */
     char *const ask[] = { "python3", "-c",
                           "import sys; print('%d.%d.%d' % sys.version_info[:3])", NULL };
-    assert_int_equal(detect_capture(python, ask, 20000, &out, &st), 0);
+    assert_int_equal(host_run(python, ask, 20000, &out, &st, NULL), 0);
     assert_int_equal(st, 0);
     out[strcspn(out, "\n")] = '\0';
     char *truth = out;
