@@ -66,8 +66,38 @@ void ci_prune(struct repodata_index *idx, const char *const *names)
     free(keep);
 }
 
-/* Is this body (spooled to fd) the channel's index for the subdir? The
- * filtered index is the product. */
+/* Is this index the channel's for the subdir: the subdir it says, and a
+ * record of `required` (for noarch: of any wanted name; a channel's noarch
+ * without any of the family's noarch packages is not this channel's)? */
+static int judge(struct repodata_index *idx, const struct check_ctx *c, void **product,
+                 char **why)
+{
+    ci_prune(idx, c->names);
+    if (idx->subdir && strcmp(idx->subdir, c->subdir)) {
+        seterr(why, "the index is for %s, not %s", idx->subdir, c->subdir);
+    } else if (c->required && !ci_has_records(idx, c->required, c->subdir)) {
+        seterr(why, "no %s packages for %s in this index (%zu records kept)", c->required,
+               c->subdir, idx->n);
+    } else if (!c->required && !idx->n) {
+        seterr(why, "none of the wanted packages in this %s index (%zu malformed records)",
+               c->subdir, idx->skipped);
+    } else {
+        *product = idx;
+        return 0;
+    }
+    ci_index_free(idx);
+    return -1;
+}
+
+static int scan_failed(struct repodata_index *idx, char *err, char **why)
+{
+    seterr(why, "%s", err ? err : "empty: not a repodata document");
+    free(err);
+    free(idx);
+    return -1;
+}
+
+/* The body spooled to fd (fetch's spool) ... */
 static int index_check(int fd, size_t len, const char *url, void *vctx, void **product,
                        char **why)
 {
@@ -76,24 +106,23 @@ static int index_check(int fd, size_t len, const char *url, void *vctx, void **p
     struct repodata_index *idx = xmalloc(sizeof *idx);
     char *err = NULL;
     (void)url;
-    if (!len || repodata_scan_fd(fd, c->names, &o, idx, &err) != 0) {
-        seterr(why, "%s", err ? err : "empty: not a repodata document");
-        free(err);
-        free(idx);
-        return -1;
-    }
-    ci_prune(idx, c->names);
-    if (idx->subdir && strcmp(idx->subdir, c->subdir)) {
-        seterr(why, "the index is for %s, not %s", idx->subdir, c->subdir);
-    } else if (c->required && !ci_has_records(idx, c->required, c->subdir)) {
-        seterr(why, "no %s packages for %s in this index (%zu records kept)", c->required,
-               c->subdir, idx->n);
-    } else {
-        *product = idx;
-        return 0;
-    }
-    ci_index_free(idx);
-    return -1;
+    if (!len || repodata_scan_fd(fd, c->names, &o, idx, &err) != 0)
+        return scan_failed(idx, err, why);
+    return judge(idx, c, product, why);
+}
+
+/* ... or in memory (when it could not be spooled). */
+static int index_check_mem(const char *body, size_t len, const char *url, void *vctx,
+                           void **product, char **why)
+{
+    const struct check_ctx *c = vctx;
+    struct repodata_scan_opts o = { 0, 0, CONDAINDEX_MAX_BYTES };
+    struct repodata_index *idx = xmalloc(sizeof *idx);
+    char *err = NULL;
+    (void)url;
+    if (!len || repodata_scan_buffer(body, len, c->names, &o, idx, &err) != 0)
+        return scan_failed(idx, err, why);
+    return judge(idx, c, product, why);
 }
 
 /* ---- the full index ---------------------------------------------------- */
@@ -152,7 +181,9 @@ static void job_setup(struct fetch_job *j, struct full_job *f, const char *tag)
     j->nurls = f->urls.n;
     j->kind = FETCH_REPODATA;
     j->race = 1;
+    j->prefer_first = 1;
     j->check_fd = index_check;
+    j->check = index_check_mem;
     j->check_ctx = &f->c;
     j->product_free = ci_index_free;
     j->encoded = 1;
@@ -205,6 +236,38 @@ static void fetch_full(const struct condaindex_request *rq, struct ci_part *part
     free(f);
 }
 
+/* The channel as one mirror has it: when noarch came from another mirror
+ * than the subdir (which won its own race), that answer is dropped (its
+ * cache entry too: a mirror whose subdir lost keeps nothing here) and
+ * noarch is asked of the subdir's mirror alone. */
+static void same_mirror_noarch(const struct condaindex_request *rq, struct ci_part *parts,
+                               struct condaindex_result *out)
+{
+    if (!parts[0].have || !parts[1].have || parts[1].root == parts[0].root)
+        return;
+    const char *dir = rq->fo && rq->fo->cache_dir ? rq->fo->cache_dir : cache_dir_default();
+    char *tag = ci_names_tag(rq->names);
+    const char *root = rq->roots[parts[1].root];
+    char *key = parts[1].shards
+                    ? xasprintf("%s/noarch/repodata_shards.msgpack.zst#%s", root, tag)
+                    : xasprintf("%s/noarch/repodata.json#%s", root, tag);
+    if (dir && *dir)
+        cache_remove(dir, key);
+    verbosef("%s/noarch: answered by another mirror than %s: asking %s", rq->channel,
+             rq->subdir, rq->roots[parts[0].root]);
+    free(key);
+    free(tag);
+    repodata_index_free(&parts[1].idx);
+    parts[1].have = parts[1].shards = 0;
+    struct condaindex_request one = *rq;
+    one.roots = &rq->roots[parts[0].root];
+    one.nroots = 1;
+    if (rq->shards)
+        ci_shards_fetch(&one, &parts[1], 1, out);
+    fetch_full(&one, &parts[1], 1, out);
+    parts[1].root = parts[0].root;
+}
+
 int condaindex_fetch(const struct condaindex_request *rq, struct condaindex_result *out)
 {
     memset(out, 0, sizeof *out);
@@ -220,6 +283,8 @@ int condaindex_fetch(const struct condaindex_request *rq, struct condaindex_resu
     if (rq->shards)
         ci_shards_fetch(rq, parts, np, out);
     fetch_full(rq, parts, np, out);
+    if (np > 1)
+        same_mirror_noarch(rq, parts, out);
     int rc = -1;
     if (parts[0].have) {
         out->idx = parts[0].idx;

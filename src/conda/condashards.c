@@ -166,6 +166,7 @@ static void index_job(struct fetch_job *j, struct shard_part *sp)
     j->nurls = sp->urls.n;
     j->kind = FETCH_RAW;
     j->race = 1;
+    j->prefer_first = 1;
     j->check = shix_check;
     j->check_ctx = &sp->ctx;
     j->product_free = shix_free;
@@ -272,8 +273,9 @@ static void collect(const struct condaindex_request *rq, struct shard_part *sp,
         repodata_index_merge(&all, &one);
         repodata_index_free(&one);
     }
-    if (ok && pt->required && !ci_has_records(&all, pt->required, pt->subdir)) {
-        verbosef("%s: no %s shard for %s", sp->name, pt->required, pt->subdir);
+    if (ok && (pt->required ? !ci_has_records(&all, pt->required, pt->subdir) : !all.n)) {
+        verbosef("%s: no %s shard for %s", sp->name, pt->required ? pt->required : "wanted",
+                 pt->subdir);
         ok = 0;
     }
     if (!ok) {

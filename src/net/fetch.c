@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -231,10 +232,19 @@ static void memo_load(struct memo *mm, const char *cache_dir)
     if (!cache_dir)
         return;
     char *path = xasprintf("%s/%s", cache_dir, MEMO_NAME);
-    FILE *f = fopen(path, "re");
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
     free(path);
-    if (!f)
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20))) {
+        close(fd);                       /* a FIFO, a device, a huge file: not our memo */
+        fd = -1;
+    }
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
         return;
+    }
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -415,6 +425,24 @@ static void attempt_detach(struct attempt *a)
 /* ------------------------------------------------------------------ */
 /* curl callbacks                                                       */
 
+/* A spool write failed (disk full): what was written so far goes to
+ * memory, and so does the rest of the body. -1 if that cannot be read back. */
+static int spool_to_memory(struct attempt *a)
+{
+    int err = errno;
+    verbosef("%s: cannot spool the body (%s): keeping it in memory", a->url, strerror(err));
+    a->cap = a->len + 64 * 1024;
+    a->body = xmalloc(a->cap);
+    ssize_t got = a->len ? pread(a->fd, a->body, a->len, 0) : 0;
+    close(a->fd);
+    a->fd = -1;
+    if (got != (ssize_t)a->len) {
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
+
 static size_t on_write(char *p, size_t size, size_t n, void *ud)
 {
     struct attempt *a = ud;
@@ -429,12 +457,14 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
         return 0;                          /* CURLE_WRITE_ERROR */
     }
     if (a->fd >= 0) {                      /* spooled: never in memory */
-        if (write_all(a->fd, p, k) < 0) {
+        if (write_all(a->fd, p, k) == 0) {
+            a->len += k;
+            return k;
+        }
+        if (spool_to_memory(a) < 0) {
             a->spool_errno = errno ? errno : EIO;
             return 0;
         }
-        a->len += k;
-        return k;
     }
     if (a->len + k + 1 > a->cap) {
         size_t c = a->cap ? a->cap : 64 * 1024;
@@ -1046,8 +1076,12 @@ static void job_prepare(struct run *run, struct job_state *js, struct fetch_job 
             m->site = site_of(m->url);
         if (run->cache_dir && cache_lookup(run->cache_dir, m->key, &m->cached) == 0)
             m->have_cached = 1;
-        if (m->have_cached && (run->offline || cache_is_fresh(&m->cached, run->ttl, now)) &&
-            cached_product(js, m) == 0) {
+        /* prefer_first: only the first mirror's fresh entry skips the
+         * network; a later mirror's is revalidated while the first is asked
+         * again, so a preferred mirror that failed once wins when healthy. */
+        int fresh = run->offline || (cache_is_fresh(&m->cached, run->ttl, now) &&
+                                     (!job->prefer_first || i == 0));
+        if (m->have_cached && fresh && cached_product(js, m) == 0) {
             verbosef("%s: %s from the cache (%lld s old)", job_name(job), m->url,
                      now - m->cached.fetched);
             job_use_cached(js, m);

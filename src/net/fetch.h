@@ -27,7 +27,9 @@
  * The body handed back is always the decompressed JSON.
  * FETCH_RAW: urls[i] is fetched as is (Content-Encoding is decoded).
  *
- * Cache (cache.h), keyed by urls[i]: only bodies that passed the job's check
+ * Cache (cache.h), keyed by urls[i] (with prefer_first, only the first
+ * mirror's fresh entry is used without asking: later mirrors' entries are
+ * revalidated while the first is asked again): only bodies that passed the job's check
  * are stored, and only the winner's in a race (the first body of the job
  * to pass its check claims the job before anything is written; a body
  * that loses is freed without being stored); an entry younger than ttl_secs is used
@@ -106,10 +108,14 @@ struct fetch_job {        /* one logical resource */
     /* spool = 1 (with check_fd and product_save; implies encoded): the body
      * is written to an unlinked temporary file as it arrives (in the cache
      * directory, else $TMPDIR or /tmp), never held in memory, and check_fd
-     * reads it from fd (offset 0, len bytes) instead of check. A body that
-     * cannot be written (disk full) fails that attempt. */
+     * reads it from fd (offset 0, len bytes) instead of check. A body whose
+     * spooling fails (disk full) continues in memory and goes to check. */
     int spool;
     int (*check_fd)(int fd, size_t len, const char *url, void *ctx, void **product, char **why);
+    /* prefer_first = 1: a fresh cache entry skips the network only when it
+     * is the first mirror's (a bad answer is not remembered: the preferred
+     * mirror is asked again, and wins again once it is healthy). */
+    int prefer_first;
     /* results, owned by the job (fetch_job_clear frees them) */
     char *body;                       /* NUL-terminated; NULL if the job failed */
     size_t len;

@@ -94,12 +94,15 @@ GOOD() { echo "$MIRROR_URL/rate/anaconda/cloud/pytorch"; }
         run "$SHIM" cache info
         ! grep -q "/bad/.*linux-64" <<<"$output"
         [[ "$output" == *"/rate/anaconda/cloud/pytorch/linux-64/repodata.json"* ]]
-        # the next run within the TTL uses the good cached index and asks nothing
+        # the bad answer is not remembered: the next run asks the first mirror
+        # again, and the good one only revalidates its cached index (304)
         ts_log_clear
         CONDA_SUBDIR=linux-64 run conda install pytorch cpuonly python=3.11 -c pytorch
         [ "$status" -eq 0 ]
         argv_of conda | grep -qx 'pytorch=2.5.1=py3.11_cpu_0'
-        [ "$(ts_log_count 'repodata')" -eq 0 ]
+        argv_of conda | grep -qx "$(GOOD)"
+        [ "$(ts_log_count "GET /bad/$c/anaconda/cloud/pytorch/linux-64/repodata")" -ge 1 ]
+        [ "$(ts_log_count 'GET /rate/anaconda/cloud/pytorch/linux-64/repodata[^ ]* HTTP/1.1" 200')" -eq 0 ]
     done
 }
 
