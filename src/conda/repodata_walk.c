@@ -133,7 +133,7 @@ static int item_record(struct rd_walk *w, struct jscan *s, const char *p, const 
     if (vs && *vs == '"') {
         int nesc = 0;
         for (const char *q = vs + 1; q < ve - 1; q++)
-            nesc |= *q == '\\';
+            nesc |= *q == '\\' || *q == '\0';   /* cJSON reads a NUL as the end */
         size_t nlen = (size_t)(ve - vs) - 2;
         if (!nesc && nlen && !rd_name_wanted(vs + 1, nlen, w->names))
             return I_DONE;
