@@ -210,6 +210,8 @@ void pip_job_free(struct pip_job *job)
         free(job->treqs[i].text);
         free(job->treqs[i].file);
         free(job->treqs[i].pinned);
+        free(job->treqs[i].wheel_url);
+        free(job->treqs[i].wheel_hash);
     }
     free(job->treqs);
     strv_clear(&job->wheel_urls);

@@ -106,6 +106,12 @@ static enum resolve_status pin_from(struct pip_job *job, const struct site *site
     struct pipselect_result *res = xcalloc(job->ntreqs, sizeof *res);
     size_t nerr = pipselect_pin(&in, reqs, job->ntreqs, res, NULL);
     for (size_t k = 0; k < job->ntreqs; k++) {
+        if (res[k].wheel) {
+            free(job->treqs[k].wheel_url);
+            free(job->treqs[k].wheel_hash);
+            job->treqs[k].wheel_url = xstrdup(res[k].wheel->url);
+            job->treqs[k].wheel_hash = res[k].wheel->hash ? xstrdup(res[k].wheel->hash) : NULL;
+        }
         int said = 0;  /* companions often repeat torch's reason */
         for (size_t j = 0; j < k && res[k].error; j++)
             said |= res[j].error && !strcmp(res[j].error, res[k].error);
