@@ -37,6 +37,7 @@ struct pip_treq {
 struct pip_job {
     const struct config *cfg;
     const char *real_pip;
+    int python_m;              /* real_pip is an interpreter: `real_pip -m pip` */
     const struct site *wheels_site;  /* the wheels mirror used (resolution may change it) */
     const struct site *user_site;    /* a wheels mirror the command names itself, or NULL */
     char resolved_variant[32];       /* the variant pins were resolved for, or "" */

@@ -44,7 +44,7 @@ int pytarget_init(struct wheel_target *t, const char *real_pip, const char *pyth
             seterr(err, "give the Python version (--python X.Y) for another platform");
             goto out;
         }
-    } else if (pyinfo_from_pip(real_pip, &pi) && !python) {
+    } else if (pyinfo_from_pip(real_pip, &pi) && pyinfo_from_python(real_pip, &pi) && !python) {
         seterr(err, "cannot tell which Python %s runs (%s)", real_pip,
                pi.error ? pi.error : "unknown");
         goto out;

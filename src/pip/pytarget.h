@@ -1,7 +1,8 @@
 /* pytarget.h — the interpreter and platform pip would install wheels for.
  *
  * This machine and the Python the real pip runs (pyinfo.h: its #! line, the
- * interpreter's version, glibc), or, for another platform, a conda subdir
+ * interpreter's version, glibc; REAL_PIP may be the interpreter itself, run
+ * as `python -m pip`), or, for another platform, a conda subdir
  * ("win-64", "osx-arm64", ...) with the oldest libc torch wheels target
  * (manylinux2014: glibc 2.17; macOS 11). PYTHON ("3.12") overrides the
  * interpreter's version; another platform needs it. */

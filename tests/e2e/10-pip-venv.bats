@@ -152,3 +152,16 @@ EOS
     [ "$status" -eq 0 ]
     [ "$output" = "$("$VENV/bin/pip" list --format freeze)" ]
 }
+
+@test "python -m pip, as the shell functions hand it over (torchshim pip --python PY): that venv gets the mirror's pins" {
+    run "$TORCHSHIM_BUILD/torchshim" pip --python "$VENV/bin/python" install torch torchvision --index-url https://download.pytorch.org/whl/cu121
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(torch_version)" = "2.3.1+cu121" ]
+    ts_log_requests '"GET /pytorch-wheels/cu121/torch-2\.3\.1%2Bcu121-.*\.whl HTTP/1\.1" 200'
+    TORCHSHIM_DRY_RUN=1 run "$TORCHSHIM_BUILD/torchshim" pip --python "$VENV" install torch --index-url https://download.pytorch.org/whl/cu121
+    [ "$output" = "$VENV/bin/python -m pip install torch==2.3.1+cu121 -f $MIRROR_URL/pytorch-wheels/cu121 -i $MIRROR_URL/pypi/simple" ]
+    # anything else of pip: one exec of the interpreter, untouched
+    TORCHSHIM_DRY_RUN=1 run "$TORCHSHIM_BUILD/torchshim" pip --python "$VENV/bin/python" list --format json
+    [ "$output" = "$VENV/bin/python -m pip list --format json" ]
+}
