@@ -29,6 +29,7 @@ struct pip_treq {
     const char *item;  /* the command-line item's value (its identity: item
                           indexes shift as options are inserted) when file == NULL */
     char *pinned;      /* replacement requirement (set by the pin step), or NULL */
+    int bare_url;      /* written as a bare wheel URL (req named after the wheel) */
     char *wheel_url;   /* the wheel file pip will take for it, from the mirror's
                           listing (set by the pin step), or NULL */
     char *wheel_hash;  /* its "sha256=<hex>" from the listing, or NULL */

@@ -14,6 +14,7 @@
 #include "pipselect.h"
 #include "pippair.h"
 #include "pytarget.h"
+#include "urlmap.h"
 #include "wheelmeta.h"
 #include "wheelname.h"
 #include "wheelpages.h"
@@ -91,6 +92,39 @@ static void settle_pairs(struct pip_job *job, const struct pipselect_input *in,
     free(want);
 }
 
+/* A requirement naming a wheel on download.pytorch.org (a bare URL or
+ * name @ URL): the same file from the mirror's listing, when it has it. */
+static void map_direct(struct pip_job *job, struct pip_treq *t, const struct site *site,
+                       const struct pipselect_input *in)
+{
+    const char *u = t->req.url, *slash = strrchr(u, '/');
+    if (!urlmap_is_pytorch_host(u) || !slash)
+        return;
+    char *fn = listing_percent_decode(slash + 1, strcspn(slash + 1, "#?"));
+    const struct listing_entry *e = NULL;
+    for (size_t l = 0; l < in->nlistings && !e; l++)
+        for (size_t i = 0; i < in->listings[l].n && !e; i++)
+            if (!strcmp(in->listings[l].v[i].filename, fn))
+                e = &in->listings[l].v[i];
+    if (!e) {
+        strv_pushf(&job->notes, "%s: not on the mirror '%s'; kept as it is", fn, site->name);
+        free(fn);
+        return;
+    }
+    free(t->pinned);
+    if (t->bare_url) {
+        t->pinned = xstrdup(e->url);
+    } else {
+        struct pep508_req r = t->req;
+        r.url = e->url;
+        t->pinned = pep508_format(&r);
+    }
+    free(t->wheel_url);
+    t->wheel_url = xstrdup(e->url);
+    strv_pushf(&job->notes, "%s -> %s (the same file on '%s')", t->text, t->pinned, site->name);
+    free(fn);
+}
+
 /* Pins from one site's listings. */
 static enum resolve_status pin_from(struct pip_job *job, const struct site *site,
                                     const struct pipselect_input *in_base,
@@ -126,6 +160,9 @@ static enum resolve_status pin_from(struct pip_job *job, const struct site *site
             strv_pushf(&job->notes, "%s: left to pip", job->treqs[k].text);
         }
     }
+    for (size_t k = 0; k < job->ntreqs; k++)
+        if (job->treqs[k].req.url)
+            map_direct(job, &job->treqs[k], site, &in);
     pipselect_results_free(res, job->ntreqs);
     free(res);
     free(reqs);
@@ -170,6 +207,12 @@ static enum resolve_status resolve_sites(struct pip_job *job, const char *varian
 {
     const struct site *sites[16];
     size_t nsites = candidate_sites(job, sites, 16);
+    int nightly_mirror = 0;
+    for (size_t i = 0; i < nsites; i++)
+        nightly_mirror |= sites[i]->wheels_nightly && !site_is_official(sites[i]);
+    if (job->nightly && !nightly_mirror)
+        strv_pushf(&job->warnings, "none of the wheels mirrors in use carries nightly wheels: "
+                   "the nightly index stays download.pytorch.org");
     for (size_t i = 0; i < nsites; i++) {
         struct strv pages = STRV_INIT;
         struct listing *lists = NULL;

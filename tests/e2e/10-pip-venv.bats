@@ -165,3 +165,23 @@ EOS
     TORCHSHIM_DRY_RUN=1 run "$TORCHSHIM_BUILD/torchshim" pip --python "$VENV/bin/python" list --format json
     [ "$output" = "$VENV/bin/python -m pip list --format json" ]
 }
+
+@test "a wheel URL on download.pytorch.org becomes the same file on the mirror (bare URL and name @ URL)" {
+    local f="torch-2.3.1%2Bcu121-$(/usr/bin/python3 -c 'import sys; t="cp%d%d" % sys.version_info[:2]; print(t + "-" + t)')-linux_$(uname -m).whl"
+    TORCHSHIM_DRY_RUN=1 run pip install "https://download.pytorch.org/whl/cu121/$f"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == "$VENV/bin/pip install $MIRROR_URL/pytorch-wheels/cu121/$f "* ]]
+    run pip install "torch @ https://download.pytorch.org/whl/cu121/$f"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(torch_version)" = "2.3.1+cu121" ]
+    ts_log_requests '"GET /pytorch-wheels/cu121/torch-2\.3\.1%2Bcu121-.*\.whl HTTP/1\.1" 200'
+}
+
+@test "a nightly index with no mirror carrying nightlies: said, naming nightly, and left upstream" {
+    TORCHSHIM_DRY_RUN=1 run pip install --pre torch --index-url https://download.pytorch.org/whl/nightly/cu121
+    echo "$output"
+    [[ "$output" == *"carries nightly wheels"* ]]
+    [[ "$output" == *"--index-url https://download.pytorch.org/whl/nightly/cu121"* ]]
+}
