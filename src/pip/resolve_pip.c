@@ -7,6 +7,7 @@
 
 #include "fetch.h"
 #include "fetchcfg.h"
+#include "headcheck.h"
 #include "listing.h"
 #include "msg.h"
 #include "pairing.h"
@@ -52,23 +53,39 @@ static void add_error(struct pip_job *job, const char *why)
     job->error = e;
 }
 
+/* The same file on SITE's own host: the path after /whl/ under the site's
+ * wheels root (the template up to {variant}, or its directory). */
+static char *mirror_copy(const struct site *site, const char *path)
+{
+    const char *tmpl = site->url[ROLE_WHEELS], *hole = strstr(tmpl, "{variant}");
+    size_t base = hole ? (size_t)(hole - tmpl) : (size_t)(strrchr(tmpl, '/') + 1 - tmpl);
+    const char *rest = !strncmp(path, "/whl/", 5) ? path + 5 : path + (path[0] == '/');
+    return xasprintf("%.*s%s", (int)base, tmpl, rest);
+}
+
 /* Read the metadata of the companion releases nobody knows the pairing of
  * yet (wheelmeta: PEP 658 files or range requests, cached for good) into
  * *pairs. A wheel that cannot be read leaves its pairing unknown. */
-static void settle_pairs(struct pip_job *job, const struct pipselect_input *in,
-                         const struct pep508_req *reqs, struct pippairs *pairs)
+static void settle_pairs(struct pip_job *job, const struct site *site,
+                         const struct pipselect_input *in, const struct pep508_req *reqs,
+                         struct pippairs *pairs)
 {
     const struct listing_entry **want;
     size_t n = pipselect_unpaired(in, reqs, job->ntreqs, RESOLVE_PIP_MAX_METADATA, &want);
     if (!n)
         return;
     struct wheelmeta_job *jobs = xcalloc(n, sizeof *jobs);
-    for (size_t i = 0; i < n; i++)
-        jobs[i] = (struct wheelmeta_job){ .url = want[i]->url, .wheel_hash = want[i]->hash,
+    char **urls = xcalloc(n, sizeof *urls);
+    for (size_t i = 0; i < n; i++) {
+        /* a page copied from upstream: its files are read on the mirror */
+        const char *up = site_is_official(site) ? NULL : urlmap_official_files_path(want[i]->url);
+        urls[i] = up ? mirror_copy(site, up) : xstrdup(want[i]->url);
+        jobs[i] = (struct wheelmeta_job){ .url = urls[i], .wheel_hash = want[i]->hash,
                                           .has_metadata = want[i]->has_metadata,
                                           .metadata_hash = want[i]->metadata_hash };
+    }
     struct fetch_opts o;
-    fetch_opts_from_config(&o, job->cfg, !strncmp(want[0]->url, "http:", 5));
+    fetch_opts_from_config(&o, job->cfg, !strncmp(urls[0], "http:", 5));
     double t0 = timing_now();
     wheelmeta_run(jobs, n, &o);
     timing_note("metadata", timing_now() - t0);
@@ -86,7 +103,9 @@ static void settle_pairs(struct pip_job *job, const struct pipselect_input *in,
             read++;
         free(err);
         wheelmeta_job_clear(&jobs[i]);
+        free(urls[i]);
     }
+    free(urls);
     strv_pushf(&job->notes, "pairings read from the metadata of %zu of %zu wheels", read, n);
     free(jobs);
     free(want);
@@ -136,7 +155,7 @@ static enum resolve_status pin_from(struct pip_job *job, const struct site *site
     struct pippairs pairs = { .table = table };
     struct pipselect_input in = *in_base;
     in.pairs = &pairs;
-    settle_pairs(job, &in, reqs, &pairs);
+    settle_pairs(job, site, &in, reqs, &pairs);
     struct pipselect_result *res = xcalloc(job->ntreqs, sizeof *res);
     size_t nerr = pipselect_pin(&in, reqs, job->ntreqs, res, NULL);
     for (size_t k = 0; k < job->ntreqs; k++) {
@@ -168,6 +187,54 @@ static enum resolve_status pin_from(struct pip_job *job, const struct site *site
     free(reqs);
     pippairs_free(&pairs);
     return nerr ? RESOLVE_NONE_FITS : RESOLVE_OK;
+}
+
+/* Clear the pins of a site that turned out unusable. */
+static void unpin(struct pip_job *job)
+{
+    for (size_t k = 0; k < job->ntreqs; k++) {
+        free(job->treqs[k].pinned);
+        free(job->treqs[k].wheel_url);
+        job->treqs[k].pinned = job->treqs[k].wheel_url = NULL;
+    }
+}
+
+/* Some mirrors copy upstream's pages verbatim: their links send pip to
+ * download.pytorch.org for the multi-GB files. Each pinned wheel linked
+ * there is looked for on the mirror's own host (the same path); found (and
+ * not redirected upstream), the requirement names that copy directly.
+ * 0, or -1 when the mirror has no copy: it is no mirror for these wheels. */
+static int upstream_links(struct pip_job *job, const struct site *site)
+{
+    struct fetch_opts o;
+    fetch_opts_from_config(&o, job->cfg, !strncmp(site->url[ROLE_WHEELS], "http:", 5));
+    for (size_t k = 0; k < job->ntreqs; k++) {
+        struct pip_treq *t = &job->treqs[k];
+        const char *path = t->wheel_url ? urlmap_official_files_path(t->wheel_url) : NULL;
+        if (!path || site_is_official(site))
+            continue;
+        char *copy = mirror_copy(site, path), *final = NULL, *err = NULL;
+        long status = 0;
+        int ok = headcheck(&o, copy, &status, &final, &err) == 0 && status == 200 &&
+                 !(final && urlmap_official_files_path(final));
+        strv_pushf(&job->warnings, "wheels mirror '%s' links %s to %s%s", site->name,
+                   t->req.norm_name, t->wheel_url,
+                   ok ? ": its own copy is used instead" : " and has no copy of its own");
+        free(final);
+        free(err);
+        if (!ok) {
+            free(copy);
+            return -1;
+        }
+        struct pep508_req r = t->req;  /* shallow: only printed */
+        r.url = copy;
+        memset(&r.spec, 0, sizeof r.spec);  /* a direct reference has no version */
+        free(t->pinned);
+        t->pinned = pep508_format(&r);
+        free(t->wheel_url);
+        t->wheel_url = copy;
+    }
+    return 0;
 }
 
 /* The sites to ask, in order: the mirror the user named, else the [use]
@@ -237,7 +304,10 @@ static enum resolve_status resolve_sites(struct pip_job *job, const char *varian
                 listing_free(&lists[k]);
             free(lists);
             strv_clear(&pages);
-            return st;
+            if (st != RESOLVE_OK || upstream_links(job, sites[i]) == 0)
+                return st;
+            unpin(job);  /* next mirror */
+            continue;
         }
         strv_clear(&pages);
     }
