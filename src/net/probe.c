@@ -53,13 +53,14 @@ char *probe_url(const struct site *s, enum role r)
     char *base = NULL, *url = NULL;
     switch (r) {
     case ROLE_WHEELS: {
-        /* a directory (find-links listing, simple root) gets its slash; a
-         * page (sjtu's torch_stable.html) is asked for as is */
+        /* a directory (a find-links listing) gets its slash, a simple index
+         * its torch page (where the wheel links are); a page (sjtu's
+         * torch_stable.html) is asked for as is */
         url = site_wheels_url(s->url[r], "cpu");
         const char *last = strrchr(url, '/');
         last = last ? last + 1 : url;
         if (*last && !strchr(last, '.')) {
-            char *u = xasprintf("%s/", url);
+            char *u = xasprintf("%s/%s", url, s->wheels_format == WHEELS_SIMPLE ? "torch/" : "");
             free(url);
             url = u;
         }
@@ -99,6 +100,7 @@ static void item_reset_results(struct probe_item *it)
     it->total = 0;
     it->bytes = 0;
     it->truncated = 0;
+    it->links_upstream = 0;
 }
 
 void probe_item_set(struct probe_item *it, const char *site, enum role r, const char *url)
@@ -186,7 +188,29 @@ struct xfer {
     int active;
     size_t max_bytes;
     char errbuf[CURL_ERROR_SIZE];
+    char tail[64];        /* the end of the last chunk: a host name split across chunks */
+    size_t ntail;
 };
+
+/* Does a wheels page link its files to the official hosts (a page copied
+ * from upstream verbatim)? Scans each chunk with the previous one's tail. */
+static void scan_upstream(struct xfer *x, const char *data, size_t len)
+{
+    static const char *const hosts[] = { "//download.pytorch.org/", "//download-r2.pytorch.org/" };
+    char buf[sizeof x->tail + 4096];
+    for (size_t off = 0; off < len && !x->it->links_upstream;) {
+        size_t take = len - off < 4096 ? len - off : 4096;
+        memcpy(buf, x->tail, x->ntail);
+        memcpy(buf + x->ntail, data + off, take);
+        size_t n = x->ntail + take;
+        for (size_t h = 0; h < 2; h++)
+            if (memmem(buf, n, hosts[h], strlen(hosts[h])))
+                x->it->links_upstream = 1;
+        x->ntail = n < sizeof x->tail ? n : sizeof x->tail;
+        memcpy(x->tail, buf + n - x->ntail, x->ntail);
+        off += take;
+    }
+}
 
 struct prun {
     uv_loop_t loop;
@@ -209,7 +233,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
     struct xfer *x = userp;
     size_t len = size * nmemb;
-    (void)data;
+    if (x->it->role == ROLE_WHEELS)
+        scan_upstream(x, data, len);
     x->it->bytes += len;
     if (x->it->bytes >= x->max_bytes) {
         x->it->truncated = 1;
@@ -519,7 +544,9 @@ char *probe_fmt_status(const struct probe_item *it, long timeout_ms)
 {
     switch (it->state) {
     case PROBE_OK:
-        return xstrdup("ok");
+        return xstrdup(it->links_upstream ? "ok, but its page links the files to "
+                                            "download.pytorch.org: pip would download upstream"
+                                          : "ok");
     case PROBE_FAILED:
         return xstrdup(it->error ? it->error : "failed");
     case PROBE_TIMEOUT: {
