@@ -185,3 +185,18 @@ EOS
     [[ "$output" == *"carries nightly wheels"* ]]
     [[ "$output" == *"--index-url https://download.pytorch.org/whl/nightly/cu121"* ]]
 }
+
+@test "a requirements file that includes -r base.txt and -c cons.txt (relative to it), run from elsewhere" {
+    mkdir -p "$BATS_TEST_TMPDIR/proj/reqs" "$BATS_TEST_TMPDIR/elsewhere"
+    printf -- '--index-url https://download.pytorch.org/whl/cu121\n-r base.txt\n-c cons.txt\n' \
+        > "$BATS_TEST_TMPDIR/proj/reqs/main.txt"
+    printf 'torch\n' > "$BATS_TEST_TMPDIR/proj/reqs/base.txt"
+    printf 'filelock<4\n' > "$BATS_TEST_TMPDIR/proj/reqs/cons.txt"
+    cd "$BATS_TEST_TMPDIR/elsewhere"
+    run pip install -r ../proj/reqs/main.txt
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(torch_version)" = "2.3.1+cu121" ]
+    # the user's files are unchanged
+    [ "$(cat "$BATS_TEST_TMPDIR/proj/reqs/base.txt")" = "torch" ]
+}
