@@ -53,12 +53,14 @@ TEST_LIBS     := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 #                command-line scanning and pip's option table
 #   src/cmd/     the engine's main and its commands (the only layer that prints
 #                and decides what happens next)
-#   src/core/    configuration, URL recognition, the install plan
+#   src/core/    configuration, URL recognition, outcomes
+#   src/plan/    the install plan: tool, platform, Python, variant, what the
+#                mirror offers (torchshim install / resolve)
 #   src/machine/ GPU, driver, Python detection and their tables
 #   src/pip/     pip: command, requirements, PEP 440/508, wheels, listings, pins
 #   src/conda/   conda: command, match specs, repodata, build selection
 #   src/net/     fetch (libcurl multi on libuv), cache, decompression, probes
-SRC_DIRS    = src/common src/cmd src/core src/machine src/pip src/conda src/net
+SRC_DIRS    = src/common src/cmd src/core src/plan src/machine src/pip src/conda src/net
 FRONT_MAIN  = shim/main.c
 FRONT_SRCS  = $(wildcard shim/*.c) $(wildcard src/common/*.c)
 ENGINE_MAIN = src/cmd/engine.c

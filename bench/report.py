@@ -17,6 +17,9 @@ RESULTS_DIR is what bench/run.sh collected:
   r4-one.json     hyperfine: one-transfer (curl through the slow link)
   r4-direct.json  hyperfine: one-transfer-direct (curl to the loopback mirror)
   r5-rss.*        /usr/bin/time -f %M outputs (KiB)
+  r6.json         hyperfine: cold (pairing from metadata, cache wiped)
+  r6-phase.*.err  stderr of row 6's TORCHSHIM_TIMING=1 runs
+  r7.K.json       hyperfine rounds: shim-to-stub, stub (row 6 warm)
 
 Prints the report (Markdown: machine, command, ONE table, notes) on stdout;
 with --readme, also puts it between the markers
@@ -279,6 +282,45 @@ def row5(d, facts, rows, notes):
                     % (int(idle) / 1024.0) if idle.isdigit() else ""))
 
 
+def row6(d, facts, rows, notes, base):
+    what = ("pairing from the companions' METADATA, cold cache: `pip install torch torchvision "
+            "torchaudio --index-url .../whl/cu130` on releases no table knows, to exec of the stub")
+    r = hf(d, "r6", "cold")
+    if not r or facts.get("r6_check") != "ok":
+        rows.append(["6", what, "not measured", "", "", "none set",
+                     "n/a: " + facts.get("r6_check", "no result")])
+        return
+    ph = phases(d, "r6-phase")
+    parts = ", ".join("%s %s" % (k, ms(ph[k])) for k in ("metadata",) if k in ph)
+    rows.append(["6", what, ms(med(r[0])) + (" (%s)" % parts if parts else ""),
+                 "row 1: " + (ms(base) if base else "n/a"),
+                 "%.0fx row 1" % (med(r[0]) / base) if base else "", "none set", "-"])
+    notes.append("Row 6: %d runs, the cache wiped before each; the mirror is a flat directory "
+                 "without PEP 658 files, so torchshim reads torchvision's and torchaudio's "
+                 "METADATA with range requests (%s ranged requests in the first run); the "
+                 "recorded command was `%s`." % (runs(r[0]), facts.get("r6_ranges", "?"),
+                                                 facts.get("r6_recorded", "?")))
+
+
+def row7(d, facts, rows, notes, base):
+    what = "row 6 warm: listing and metadata cached, start to exec of the stub"
+    r = hf(d, "r7", "shim-to-stub", "stub")
+    if len(r) != 2:
+        rows.append(["7", what, "not measured", "", "", "<= %.0f ms" % GOAL_WARM_MS,
+                     "n/a: " + facts.get("r6_check", "no result")])
+        return
+    full, stub = r
+    t = med(full) - med(stub)
+    req = facts.get("r7_requests", "?")
+    rows.append(["7", what, "%s (shim+stub %s - stub %s), %s requests" % (ms(t), ms(med(full)),
+                 ms(med(stub)), req), "row 1: " + (ms(base) if base else "n/a"),
+                 "%.0fx row 1" % (t / base) if base else "", "<= %.0f ms, no request" % GOAL_WARM_MS,
+                 goal(t * 1000 <= GOAL_WARM_MS and req == "0")])
+    notes.append("Row 7: %d runs each, in %s rounds, the stub timed alone and subtracted as in "
+                 "row 2; requests to the mirror during the timed runs: %s." %
+                 (runs(full), facts.get("r2_rounds", "?"), req))
+
+
 def table(header, rows):
     def line(cells):
         return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
@@ -295,6 +337,8 @@ def report(d):
     local = row3(d, facts, rows, notes, base)
     row4(d, facts, rows, notes, local, phases(d, "r3-phase").get("fetch"))
     row5(d, facts, rows, notes)
+    row6(d, facts, rows, notes, base)
+    row7(d, facts, rows, notes, base)
     out = [
         "machine: %s, nproc %s, %s (load average %s at the start)"
         % (facts.get("cpu", "?"), facts.get("nproc", "?"), facts.get("kernel", "?"),

@@ -15,6 +15,11 @@
 #      namespace; when the kernel or the user cannot do that, a user-space
 #      delay proxy (bench/delay-proxy.py); BENCH_LATENCY=off skips the row
 #   5  peak RSS of the engine during row 3 (/usr/bin/time -f %M) goal <= 20 MB
+#   6  `pip install torch torchvision torchaudio --index-url .../whl/cu130`
+#      on releases no table knows (tests/fixtures/make-future.py): the
+#      pairing read from the companions' METADATA (range requests on a flat
+#      mirror), cold cache (listing and metadata fetched)
+#   7  row 6 warm: metadata cached, no request made          goal <= 25 ms
 #
 # Every row is measured in this run (hyperfine --export-json, medians); the
 # machine and the command are printed with the table, which also replaces
@@ -53,10 +58,12 @@ die() { say "$*"; exit 1; }
 quick=${BENCH_QUICK:-0}
 if [ "$quick" = 1 ]; then
     R1_WARMUP=10 R1_RUNS=100 R1_ROUNDS=2 R2_WARMUP=2 R2_RUNS=10 R2_ROUNDS=2 R3_WARMUP=1 R3_RUNS=5 R3_PHASE_RUNS=3
+    R6_RUNS=5
     R4_WARMUP=1 R4_RUNS=3 R4_ONE_RUNS=3 R4_PHASE_RUNS=1
     update_readme=${BENCH_UPDATE_README:-0}
 else
     R1_WARMUP=50 R1_RUNS=1000 R1_ROUNDS=10 R2_WARMUP=8 R2_RUNS=100 R2_ROUNDS=4 R3_WARMUP=3 R3_RUNS=30 R3_PHASE_RUNS=10
+    R6_RUNS=30
     R4_WARMUP=1 R4_RUNS=10 R4_ONE_RUNS=10 R4_PHASE_RUNS=5
     update_readme=${BENCH_UPDATE_README:-1}
 fi
@@ -268,6 +275,55 @@ if grep -q '^r2_check=ok$' "$res/facts"; then
     # libraries, says it is run by torchshim and exits 2
     hf r2-load -i --warmup "$R2_WARMUP" --runs "$R2_RUNS" -n engine-start "$(q "$engine")" || true
     fact engine_libs "$(ldd "$engine" 2>/dev/null | grep -c '=>')"
+fi
+
+# ---- rows 6 and 7: pairing from the wheels' metadata, cold and warm -------------------
+
+cat >"$tmp/future.ini" <<EOF
+[mirror "future"]
+wheels = http://127.0.0.1:$port/future/mirror-flat/{variant}
+wheels-format = find-links
+pypi = http://127.0.0.1:$port/future/pypi/simple
+[mirror "official"]
+wheels = http://127.0.0.1:9/whl/{variant}
+pypi = http://127.0.0.1:9/pypi/simple
+[use]
+wheels = future
+pypi = future
+EOF
+r6_args=(install torch torchvision torchaudio --index-url https://download.pytorch.org/whl/cu130)
+r6_env=(PATH="$tmp/shimbin:$tmp/stubbin:$PATH" TORCHSHIM_CONFIG="$tmp/future.ini"
+        TORCHSHIM_CACHE_DIR="$tmp/cache6" TSBENCH_RECORD="$tmp/record6")
+rm -rf "$tmp/cache6" "$tmp/record6"
+before=$(wc -l <"$state/access.log")
+env "${r6_env[@]}" "$tmp/shimbin/pip" "${r6_args[@]}" >"$tmp/r6.out" 2>&1
+recorded=$(cat "$tmp/record6" 2>/dev/null)
+fact r6_recorded "pip $recorded"
+fact r6_ranges "$(tail -n +"$((before + 1))" "$state/access.log" | grep -c ' 206 ')"
+case $recorded in
+    *"torch==7.2.0+cu130 torchvision==1.7.0+cu130 torchaudio==7.2.0+cu130"*) fact r6_check ok ;;
+    *) fact r6_check "not the pins the metadata gives: ${recorded:-$(head -n 1 "$tmp/r6.out")}" ;;
+esac
+if grep -q '^r6_check=ok$' "$res/facts"; then
+    say "row 6: pairing from metadata, cold cache ($R6_RUNS runs)"
+    ( export "${r6_env[@]}"
+      hf r6 --prepare "rm -rf $(q "$tmp/cache6")" --runs "$R6_RUNS" \
+        -n cold "$(q "$tmp/shimbin/pip" "${r6_args[@]}")" ) || fact r6_check "hyperfine failed"
+    for i in 1 2 3; do
+        rm -rf "$tmp/cache6"
+        env "${r6_env[@]}" TORCHSHIM_TIMING=1 "$tmp/shimbin/pip" "${r6_args[@]}" \
+            >/dev/null 2>"$res/r6-phase.$i.err"
+    done
+    say "row 7: the same, warm ($R2_RUNS runs x 2, in $R2_ROUNDS rounds)"
+    env "${r6_env[@]}" "$tmp/shimbin/pip" "${r6_args[@]}" >/dev/null 2>&1
+    before=$(wc -l <"$state/access.log")
+    ( export "${r6_env[@]}"
+      hf_pair r7 "$R2_ROUNDS" \
+        shim-to-stub "$(q "$tmp/shimbin/pip" "${r6_args[@]}")" \
+        stub "$(q "$tmp/stubbin/pip" "${r6_args[@]}")" \
+        --warmup "$((R2_WARMUP / R2_ROUNDS))" --runs "$((R2_RUNS / R2_ROUNDS))" ) ||
+        fact r6_check "hyperfine failed"
+    fact r7_requests "$(( $(wc -l <"$state/access.log") - before ))"
 fi
 
 # ---- rows 3 and 5: conda resolution, cold cache; peak RSS --------------------------

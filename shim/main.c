@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "classify.h"
@@ -54,12 +55,6 @@ static char *engine_path(void)
         free(p);
     }
     return NULL;
-}
-
-static void push_original(struct strv *cmd, const char *real, int argc, char **args)
-{
-    strv_push(cmd, real);
-    strv_extend(cmd, args, (size_t)argc);
 }
 
 /* Run the engine for COMMAND (e.g. "shim", "install") and exec its answer.
@@ -98,6 +93,31 @@ static int engine_then_exec(const char *command, const struct strv *engine_args,
     return run_exec(fallback, 0);
 }
 
+/* `pip --python PY ARGS` (pip's own option, and what the shell functions
+ * make of `PY -m pip ARGS`): the real tool is the interpreter PY, run as
+ * `PY -m pip ARGS`. Returns how many words the option took (0: none), with
+ * *python the interpreter's absolute path (a directory means its
+ * environment: bin/python), or NULL when it cannot be found. */
+static int python_option(int argc, char **args, char **python)
+{
+    const char *v = NULL;
+    int took = 0;
+    if (argc >= 2 && !strcmp(args[0], "--python"))
+        v = args[1], took = 2;
+    else if (argc >= 1 && !strncmp(args[0], "--python=", 9))
+        v = args[0] + 9, took = 1;
+    if (!took)
+        return 0;
+    struct stat st;
+    char *dir_py = stat(v, &st) == 0 && S_ISDIR(st.st_mode) ? xasprintf("%s/bin/python", v) : NULL;
+    char *found = findtool_which(dir_py ? dir_py : v);
+    free(dir_py);
+    *python = found && found[0] != '/' ? (realpath(found, NULL)) : found;
+    if (found && found[0] != '/')
+        free(found);
+    return took;
+}
+
 /* pip/conda mode: NAME is the tool (pip3.11, mamba, ...). */
 static int run_tool(const char *name, enum tool_mode mode, const char *invoked_dir, int argc,
                     char **args)
@@ -109,19 +129,34 @@ static int run_tool(const char *name, enum tool_mode mode, const char *invoked_d
                name);
         return 127;
     }
-    char *real = NULL, *err = NULL;
-    int r = findtool_locate(name, mode, &self, invoked_dir, &real, &err);
+    char *real = NULL, *err = NULL, *python = NULL;
+    int took = mode == MODE_PIP ? python_option(argc, args, &python) : 0;
+    if (took && !python) {
+        errorf("%s: no Python interpreter %s", name, args[took - 1] + (took == 1 ? 9 : 0));
+        return 127;
+    }
+    int r = took ? 0 : findtool_locate(name, mode, &self, invoked_dir, &real, &err);
     if (r) {
         errorf("%s", err);
         free(err);
         return r;
+    }
+    if (took) {  /* PY -m pip ARGS */
+        real = python;
+        argc -= took;
+        args += took;
     }
 
     struct strv orig = STRV_INIT;
     /* files the real tool reads from pipes: copies, read once (inputs.h) */
     int uninspectable = !env_true("TORCHSHIM_DISABLE") &&
                         inputs_secure(mode, argc, args) == INPUTS_PASS;
-    push_original(&orig, real, argc, args);
+    strv_push(&orig, real);
+    if (took) {
+        strv_push(&orig, "-m");
+        strv_push(&orig, "pip");
+    }
+    strv_extend(&orig, args, (size_t)argc);
     if (env_true("TORCHSHIM_DISABLE") || uninspectable ||
         classify(mode, argc, args) == VERDICT_PASS) {
         verbosef("%s: not a PyTorch install, passing through to %s", name, real);
@@ -129,6 +164,8 @@ static int run_tool(const char *name, enum tool_mode mode, const char *invoked_d
     }
     verbosef("%s: may install PyTorch packages, asking the resolver", name);
     struct strv eargs = STRV_INIT;
+    if (took)
+        strv_push(&eargs, "--python-m");
     strv_push(&eargs, tool_mode_name(mode));
     strv_push(&eargs, name);
     strv_push(&eargs, real);

@@ -511,7 +511,9 @@ static void print_mirrors(const struct doctor *dr)
         char *status = probe_fmt_status(it, dr->probe_ms);
         probe_fmt_duration(it->latency, lat, sizeof lat);
         if (it->state == PROBE_OK)
-            printf(LABEL "%-10s ok, %s\n", label, it->site, lat);
+            printf(LABEL "%-10s ok, %s%s\n", label, it->site, lat,
+                   it->links_upstream ? " (but its page links the files to download.pytorch.org)"
+                                      : "");
         else
             printf(LABEL "%-10s %s (%s)\n", label, it->site, status, it->url);
         free(status);
@@ -655,6 +657,7 @@ static cJSON *json_probe(const struct probe_item *it, long probe_ms)
     add_str(o, "site", it->site);
     add_str(o, "url", it->url);
     cJSON_AddBoolToObject(o, "ok", it->state == PROBE_OK);
+    cJSON_AddBoolToObject(o, "links_upstream", it->links_upstream);
     add_num(o, "http_status", it->http_status ? (double)it->http_status : -1);
     add_num(o, "latency_ms",
             it->latency >= 0 ? (double)(long long)(it->latency * 10000 + 0.5) / 10 : -1);

@@ -24,8 +24,10 @@
 #include "msg.h"
 #include "pairing.h"
 #include "pep508.h"
+#include "pipplan.h"
 #include "plan.h"
 #include "proto.h"
+#include "pytarget.h"
 #include "quote.h"
 
 /* The torch release a request means: the user's spec on torch/pytorch
@@ -101,9 +103,11 @@ struct install {
     struct cudatable table;
     int have_table;
     struct pairing_table pairing;
-    const struct pairing_row *row; /* the torch release meant */
+    int have_pairing;
+    const struct pairing_row *row; /* the torch release meant, when the table knows it */
     char variant[32], why[256];    /* the variant chosen and why */
     char *real;                    /* the real pip / conda */
+    struct pipplan pp;             /* pip: what the mirror offers this machine */
 };
 
 /* Options into the plan: 0, or the engine's exit status after a usage error. */
@@ -139,38 +143,34 @@ static int read_options(struct cmd_ctx *c, struct install *in, int *done)
     return 0;
 }
 
-/* The release and the tool: pip unless asked, or inside a conda env for a
- * release the pytorch channel has (it stopped at 2.5.1). */
-static int choose_release_and_tool(const struct config *cfg, struct install *in)
+/* The tool: pip unless asked, or inside a conda env for a release the
+ * pytorch channel has (it stopped at 2.5.1; the table says which release a
+ * request means, when it knows: an unknown one is newer). */
+static void choose_tool(const struct config *cfg, struct install *in)
 {
     char *err = NULL, *ppath = config_data_file(cfg, "pairing.tsv");
-    int r = pairing_load(ppath, &in->pairing, &err);
+    in->have_pairing = pairing_load(ppath, &in->pairing, &err) == 0;
     free(ppath);
-    if (r) {
-        errorf("%s", err);
+    if (!in->have_pairing) {
+        verbosef("%s (only a fast path)", err);
         free(err);
-        return -1;
     }
     int py_major = 0, py_minor = 0;
     if (in->p.python)
         sscanf(in->p.python, "%d.%d", &py_major, &py_minor);
-    in->row = requested_row(&in->pairing, &in->pkgs, py_major, py_minor);
-    if (!in->row) {
-        errorf("no PyTorch release matches %s%s", in->pkgs.v[0],
-               in->p.python ? " for that Python" : "");
-        return -1;
-    }
+    in->row = in->have_pairing ? requested_row(&in->pairing, &in->pkgs, py_major, py_minor)
+                               : NULL;
     if (in->tool) {
         in->p.tool = !strcmp(in->tool, "conda") ? TOOL_CONDA : TOOL_PIP;
     } else {
         /* conda inside a conda environment: the pytorch channel for its
          * releases, conda-forge (when a mirror carries it) for newer ones */
         in->p.tool = getenv("CONDA_PREFIX") &&
-                             conda_route_available(cfg, in->row->text[PAIRING_TORCH])
+                             conda_route_available(cfg, in->row ? in->row->text[PAIRING_TORCH]
+                                                                : NULL)
                          ? TOOL_CONDA
                          : TOOL_PIP;
     }
-    return 0;
 }
 
 /* conda: the newest pytorch-cuda (or, on conda-forge, cuda-version) the
@@ -203,26 +203,59 @@ static void choose_conda_variant(struct install *in)
                                                 : "the conda channels have no ROCm builds");
 }
 
-static int choose_variant(struct install *in)
+/* The user's torch requirement (torch / pytorch), or a bare "torch". */
+static void torch_request(const struct strv *pkgs, struct pep508_req *r)
 {
-    const char *torch = in->row->text[PAIRING_TORCH];
+    for (size_t i = 0; i < pkgs->n; i++) {
+        if (pep508_parse(pkgs->v[i], r, NULL) == PEP508_OK &&
+            (!strcmp(r->norm_name, "torch") || !strcmp(r->norm_name, "pytorch"))) {
+            free(r->name);
+            free(r->norm_name);
+            r->name = xstrdup("torch");
+            r->norm_name = xstrdup("torch");
+            return;
+        }
+        pep508_free(r);
+    }
+    pep508_parse("torch", r, NULL);
+}
+
+/* pip: the best variant this machine runs that the mirror carries torch for. */
+static int choose_pip_variant(const struct config *cfg, struct install *in)
+{
+    struct wheel_target t;
+    struct pep508_req torch;
+    char *err = NULL;
+    if (pytarget_init(&t, in->real, in->p.python, NULL, &err)) {
+        errorf("%s", err);
+        free(err);
+        return -1;
+    }
+    torch_request(&in->pkgs, &torch);
+    int r = pipplan_choose(cfg, &in->det, in->have_table ? &in->table : NULL,
+                           in->have_pairing ? &in->pairing : NULL,
+                           in->p.backend[0] ? in->p.backend : NULL, &torch, &t, &in->pp, &err);
+    cmd_say(&in->pp.warnings, NULL);
+    pep508_free(&torch);
+    wheel_target_free(&t);
+    if (r) {
+        errorf("%s", err);
+        free(err);
+        return -1;
+    }
+    plan_set_backend(&in->p, in->pp.variant);
+    snprintf(in->variant, sizeof in->variant, "%s", in->pp.variant);
+    snprintf(in->why, sizeof in->why, "%s", in->pp.why ? in->pp.why : in->pp.variant);
+    return 0;
+}
+
+static int choose_variant(const struct config *cfg, struct install *in)
+{
+    if (in->p.tool == TOOL_PIP)
+        return choose_pip_variant(cfg, in);
     if (in->p.backend[0]) {
         snprintf(in->variant, sizeof in->variant, "%s", in->p.backend);
-        snprintf(in->why, sizeof in->why, "--backend %s", in->p.backend);
-    } else if (in->p.tool == TOOL_PIP) {
-        char *variant = NULL, *why = NULL;
-        int rc = detect_pick_variant(&in->det, in->have_table ? &in->table : NULL, torch,
-                                     (const char *const *)in->row->variants.v,
-                                     in->row->variants.n, &variant, &why);
-        snprintf(in->variant, sizeof in->variant, "%s", variant ? variant : "");
-        snprintf(in->why, sizeof in->why, "%s", why ? why : "");
-        free(variant);
-        free(why);
-        if (rc) {
-            errorf("torch %s has no build for this machine: %s", torch, in->why);
-            return -1;
-        }
-        plan_set_backend(&in->p, in->variant);
+        snprintf(in->why, sizeof in->why, "%s: asked for", in->p.backend);
     } else {
         choose_conda_variant(in);
     }
@@ -267,14 +300,30 @@ static void say_plan(const struct install *in)
         notef("variant:  %s", in->why);
     else
         notef("variant:  %s (%s)", in->variant, in->why);
-    if (in->p.tool == TOOL_PIP) {
-        char *pub = shell_join(in->row->variants.v, in->row->variants.n);
-        notef("torch:    %s (published for %s)", in->row->text[PAIRING_TORCH], pub);
-        free(pub);
-    }
+    for (size_t i = 0; i < in->pp.notes.n; i++)
+        notef("          %s", in->pp.notes.v[i]);
     notef("tool:     %s (%s)", in->p.tool == TOOL_PIP ? "pip" : "conda", in->real);
     if (in->p.python)
         notef("Python:   %s", in->p.python);
+}
+
+/* The torch the command pins, and where the mirror's newest stands. */
+static void say_torch(const struct install *in, const struct strv *argv)
+{
+    const char *pin = NULL;
+    for (size_t i = 1; i < argv->n && !pin; i++)
+        if (!strncmp(argv->v[i], "torch==", 7) || !strncmp(argv->v[i], "pytorch=", 8))
+            pin = argv->v[i] + (argv->v[i][0] == 't' ? 7 : 8);
+    if (!pin)
+        return;
+    if (in->pp.torch && strcmp(in->pp.torch, pin))
+        notef("torch:    %s (the mirror's newest for %s is %s; the companions asked for go "
+              "with %s)", pin, in->variant, in->pp.torch, pin);
+    else if (in->pp.site)
+        notef("torch:    %s (the newest on the mirror '%s' for %s)", pin, in->pp.site->name,
+              in->variant);
+    else
+        notef("torch:    %s", pin);
 }
 
 /* Resolve, show, confirm, answer. */
@@ -288,6 +337,7 @@ static int resolve_and_answer(struct cmd_ctx *c, struct install *in)
     enum run_outcome o = plan_command(&in->p, &c->cfg, in->real, (int)specs.n, specs.v, &res);
     int r = cmd_plan_said(&res, o);
     if (r == 0) {
+        say_torch(in, &res.argv);
         char *line = shell_join(res.argv.v + 1, res.argv.n - 1);
         notef("command:  %s", line);
         free(line);
@@ -318,11 +368,13 @@ static int run(struct cmd_ctx *c)
     detect_backend_flags(&in.det, DETECT_IGNORE_ENV, NULL);
     in.have_table = cudatable_load_default(&in.table, NULL) == 0;
     r = 1;
-    if (choose_release_and_tool(&c->cfg, &in) || choose_variant(&in) || find_real_tool(&in))
+    choose_tool(&c->cfg, &in);
+    if (find_real_tool(&in) || choose_variant(&c->cfg, &in))
         goto out;
     say_plan(&in);
     r = resolve_and_answer(c, &in);
 out:
+    pipplan_free(&in.pp);
     pairing_free(&in.pairing);
     if (in.have_table)
         cudatable_free(&in.table);

@@ -5,7 +5,9 @@
  * between a user and their tool. Only "what you asked for does not exist"
  * (RUN_REFUSED) runs nothing.
  *
- *   torchshim-engine shim --result-fd N pip|conda NAME REAL -- ARGS... */
+ *   torchshim-engine shim --result-fd N [--python-m] pip|conda NAME REAL -- ARGS...
+ *
+ * --python-m: REAL is a Python interpreter, the command `REAL -m pip ARGS`. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,28 @@
 #include "conda_run.h"
 #include "msg.h"
 #include "pip_run.h"
+
+enum { OPT_PYTHON_M = 100 };
+
+static const struct optdef shim_opts[] = {
+    { "python-m", 0, 0, OPT_PYTHON_M },
+    OPTDEF_END,
+};
+
+/* The user's command, unchanged. */
+static int original(const struct cmd_ctx *c, const char *real)
+{
+    if (!cmd_has(c, OPT_PYTHON_M))
+        return answer_original(&c->ans, real, c->nrest, c->rest);
+    struct strv cmd = STRV_INIT;
+    strv_push(&cmd, real);
+    strv_push(&cmd, "-m");
+    strv_push(&cmd, "pip");
+    strv_extend(&cmd, c->rest, (size_t)c->nrest);
+    int r = answer_exec(&c->ans, &cmd, NULL);
+    strv_clear(&cmd);
+    return r;
+}
 
 static int answer(const struct cmd_ctx *c, const char *name, const char *real, enum run_outcome o,
                   struct run_result *res)
@@ -32,7 +56,7 @@ static int answer(const struct cmd_ctx *c, const char *name, const char *real, e
     case RUN_NO_MIRROR: notef("running the command unchanged"); break;
     case RUN_UNCHANGED: verbosef("%s: passing it through", name); break;
     }
-    return answer_original(&c->ans, real, c->nrest, c->rest);
+    return original(c, real);
 }
 
 static int run(struct cmd_ctx *c)
@@ -42,11 +66,12 @@ static int run(struct cmd_ctx *c)
     const char *mode = c->args.v[0], *name = c->args.v[1], *real = c->args.v[2];
     if (!c->have_cfg) {
         warnf("configuration: %s; running the command unchanged", c->cfg_err);
-        return answer_original(&c->ans, real, c->nrest, c->rest);
+        return original(c, real);
     }
     struct run_result res = RUN_RESULT_INIT;
+    struct pip_target t = { .python_m = cmd_has(c, OPT_PYTHON_M) };
     enum run_outcome o = !strcmp(mode, "pip")
-                             ? pip_run(&c->cfg, real, c->nrest, c->rest, NULL, &res)
+                             ? pip_run(&c->cfg, real, c->nrest, c->rest, &t, &res)
                              : conda_run(&c->cfg, real, c->nrest, c->rest, NULL, 0, &res);
     int r = answer(c, name, real, o, &res);
     run_result_free(&res);
@@ -54,8 +79,8 @@ static int run(struct cmd_ctx *c)
 }
 
 const struct engine_cmd cmd_shim = {
-    "shim", run, CMD_CONFIG | CMD_SOFT_CONFIG | CMD_ANSWERS | CMD_NETWORK, NULL,
-    "usage: torchshim-engine shim --result-fd N pip|conda NAME REAL -- ARGS...\n"
+    "shim", run, CMD_CONFIG | CMD_SOFT_CONFIG | CMD_ANSWERS | CMD_NETWORK, shim_opts,
+    "usage: torchshim-engine shim --result-fd N [--python-m] pip|conda NAME REAL -- ARGS...\n"
     "\n"
     "The front end's question, answered on descriptor N: how should this pip or\n"
     "conda command run? Not meant to be run by hand.\n",

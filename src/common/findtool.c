@@ -216,3 +216,26 @@ int findtool_locate(const char *name, enum tool_mode mode, const struct self_id 
            "path)", name, name, mode == MODE_PIP ? "PIP" : "CONDA");
     return 127;
 }
+
+char *findtool_which(const char *name)
+{
+    if (strchr(name, '/'))
+        return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *p = path; *p;) {
+        const char *e = strchrnul(p, ':');
+        size_t dlen = (size_t)(e - p);
+        const char *dir = p;
+        p = *e ? e + 1 : e;
+        if (dlen == 0 || dir[0] != '/')
+            continue;
+        char *cand = xasprintf("%.*s/%s", (int)dlen, dir, name);
+        struct stat st;
+        if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
+            return cand;
+        free(cand);
+    }
+    return NULL;
+}

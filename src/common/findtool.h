@@ -43,6 +43,11 @@ int self_identify_path(struct self_id *self, const char *path);
 int findtool_locate(const char *name, enum tool_mode mode, const struct self_id *self,
                     const char *invoked_dir, char **out, char **err);
 
+/* NAME's executable: NAME itself when it has a '/', else the first
+ * executable regular file in PATH (empty and relative entries skipped).
+ * malloc'd, or NULL. */
+char *findtool_which(const char *name);
+
 /* Is PATH_ the shim itself? */
 int findtool_is_self(const char *path, const struct self_id *self);
 

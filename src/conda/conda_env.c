@@ -313,7 +313,7 @@ static enum run_outcome pip_part(const struct config *cfg, struct envfile *ef, c
     strv_push(&argv, "install");
     for (size_t i = 0; i < envfile_npip(ef); i++)
         pip_line_words(envfile_pip(ef, i), dir, &argv);
-    struct pip_target pt = { NULL, python, NULL, 0 };
+    struct pip_target pt = { NULL, python, NULL, 0, 0 };
     struct run_result pr = RUN_RESULT_INIT;
     enum run_outcome o = pip_run(cfg, "pip", (int)argv.n, argv.v, &pt, &pr);
     strv_extend(&res->warnings, pr.warnings.v, pr.warnings.n);

@@ -287,11 +287,12 @@ char *config_datadir(void)
         static const char *const rel[] = { "../../share/torchshim", "../share/torchshim",
                                            "../config" };
         for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
-            char *p = xasprintf("%s/%s/torchshim.ini", dir, rel[i]);
-            int ok = access(p, R_OK) == 0;
+            char *p = xasprintf("%s/%s", dir, rel[i]), *ini = xasprintf("%s/torchshim.ini", p);
+            char *real = access(ini, R_OK) == 0 ? realpath(p, NULL) : NULL;
+            free(ini);
             free(p);
-            if (ok)
-                return xasprintf("%s/%s", dir, rel[i]);
+            if (real)  /* normalised: no ../.. in what mirrors and doctor show */
+                return real;
         }
     }
     return xstrdup(TORCHSHIM_DATADIR_FALLBACK);

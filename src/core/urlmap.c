@@ -40,6 +40,12 @@ int urlmap_is_pytorch_host(const char *url)
     return host_path(url, "download.pytorch.org") != NULL;
 }
 
+const char *urlmap_official_files_path(const char *url)
+{
+    const char *p = host_path(url, "download.pytorch.org");
+    return p ? p : host_path(url, "download-r2.pytorch.org");
+}
+
 int urlmap_valid_variant(const char *v)
 {
     if (!*v || strlen(v) >= 32)

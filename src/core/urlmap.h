@@ -23,6 +23,10 @@ struct pytorch_index {
 int urlmap_pytorch_index(const char *url, struct pytorch_index *out);
 /* Does URL point at download.pytorch.org at all? */
 int urlmap_is_pytorch_host(const char *url);
+/* A URL on the hosts the official index serves its files from
+ * (download.pytorch.org, download-r2.pytorch.org): its path ("/whl/..."),
+ * else NULL. */
+const char *urlmap_official_files_path(const char *url);
 /* Is URL the official PyPI simple index? */
 int urlmap_is_official_pypi(const char *url);
 /* Is VARIANT a plausible wheel variant label (cpu, cu121, rocm6.1, xpu, ...)? */

@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #include "curluv.h"
+#include "fileio.h"
 #include "msg.h"
 #include "strv.h"
 
@@ -53,13 +54,14 @@ char *probe_url(const struct site *s, enum role r)
     char *base = NULL, *url = NULL;
     switch (r) {
     case ROLE_WHEELS: {
-        /* a directory (find-links listing, simple root) gets its slash; a
-         * page (sjtu's torch_stable.html) is asked for as is */
+        /* a directory (a find-links listing) gets its slash, a simple index
+         * its torch page (where the wheel links are); a page (sjtu's
+         * torch_stable.html) is asked for as is */
         url = site_wheels_url(s->url[r], "cpu");
         const char *last = strrchr(url, '/');
         last = last ? last + 1 : url;
         if (*last && !strchr(last, '.')) {
-            char *u = xasprintf("%s/", url);
+            char *u = xasprintf("%s/%s", url, s->wheels_format == WHEELS_SIMPLE ? "torch/" : "");
             free(url);
             url = u;
         }
@@ -99,6 +101,7 @@ static void item_reset_results(struct probe_item *it)
     it->total = 0;
     it->bytes = 0;
     it->truncated = 0;
+    it->links_upstream = 0;
 }
 
 void probe_item_set(struct probe_item *it, const char *site, enum role r, const char *url)
@@ -186,7 +189,29 @@ struct xfer {
     int active;
     size_t max_bytes;
     char errbuf[CURL_ERROR_SIZE];
+    char tail[64];        /* the end of the last chunk: a host name split across chunks */
+    size_t ntail;
 };
+
+/* Does a wheels page link its files to the official hosts (a page copied
+ * from upstream verbatim)? Scans each chunk with the previous one's tail. */
+static void scan_upstream(struct xfer *x, const char *data, size_t len)
+{
+    static const char *const hosts[] = { "//download.pytorch.org/", "//download-r2.pytorch.org/" };
+    char buf[sizeof x->tail + 4096];
+    for (size_t off = 0; off < len && !x->it->links_upstream;) {
+        size_t take = len - off < 4096 ? len - off : 4096;
+        memcpy(buf, x->tail, x->ntail);
+        memcpy(buf + x->ntail, data + off, take);
+        size_t n = x->ntail + take;
+        for (size_t h = 0; h < 2; h++)
+            if (memmem(buf, n, hosts[h], strlen(hosts[h])))
+                x->it->links_upstream = 1;
+        x->ntail = n < sizeof x->tail ? n : sizeof x->tail;
+        memcpy(x->tail, buf + n - x->ntail, x->ntail);
+        off += take;
+    }
+}
 
 struct prun {
     uv_loop_t loop;
@@ -209,7 +234,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
     struct xfer *x = userp;
     size_t len = size * nmemb;
-    (void)data;
+    if (x->it->role == ROLE_WHEELS)
+        scan_upstream(x, data, len);
     x->it->bytes += len;
     if (x->it->bytes >= x->max_bytes) {
         x->it->truncated = 1;
@@ -519,7 +545,9 @@ char *probe_fmt_status(const struct probe_item *it, long timeout_ms)
 {
     switch (it->state) {
     case PROBE_OK:
-        return xstrdup("ok");
+        return xstrdup(it->links_upstream ? "ok, but its page links the files to "
+                                            "download.pytorch.org: pip would download upstream"
+                                          : "ok");
     case PROBE_FAILED:
         return xstrdup(it->error ? it->error : "failed");
     case PROBE_TIMEOUT: {
@@ -581,233 +609,153 @@ static void push_keys(struct strv *out, size_t at, const char *const use[ROLE_N]
         }
 }
 
+/* The rewrite of one configuration file, line by line. */
+struct use_edit {
+    const char *const *use;
+    struct strv out;
+    int in_use, seen_use, inserted, skip_cont;
+    int written[ROLE_N];
+    size_t insert_at;
+    const char *eol;
+};
+
+/* A "[section]" line. */
+static void edit_section(struct use_edit *e, const char *s, char *orig)
+{
+    if (e->in_use && !e->inserted) {
+        push_keys(&e->out, e->insert_at, e->use, e->written, e->eol);
+        e->inserted = 1;
+    }
+    char *name = section_name(s);
+    e->in_use = !strcmp(name, "use");
+    free(name);
+    e->skip_cont = 0;
+    strv_push_take(&e->out, orig);
+    if (e->in_use && !e->seen_use) {
+        e->seen_use = 1;
+        e->insert_at = e->out.n;
+    }
+}
+
+/* A "key = value" line of [use] (S at the key, END at the line end). */
+static void edit_key(struct use_edit *e, const char *s, const char *end, char *orig)
+{
+    size_t klen = strcspn(s, "=:\r\n"), kend = klen;
+    while (kend > 0 && (s[kend - 1] == ' ' || s[kend - 1] == '\t'))
+        kend--;
+    int r = role_index(s, kend);
+    if (r >= 0 && e->use[r]) {
+        e->skip_cont = 1;
+        free(orig);
+        if (e->written[r])  /* a repeated key: the first one says it now */
+            return;
+        const char *val = s + klen + (s[klen] == '=' || s[klen] == ':');
+        const char *cmt = inline_comment(val, (size_t)(end - val));
+        strv_push_take(&e->out, xasprintf("%.*s = %s%.*s%s", (int)kend, s, e->use[r],
+                                          (int)(end - cmt), cmt, e->eol));
+        e->written[r] = 1;
+    } else {
+        e->skip_cont = 0;
+        strv_push_take(&e->out, orig);
+    }
+    if (!e->inserted)
+        e->insert_at = e->out.n;
+}
+
+/* One line, CUR with LEN bytes before its '\n' (if any). */
+static void edit_line(struct use_edit *e, const char *cur, size_t len)
+{
+    const char *end = len > 0 && cur[len - 1] == '\r' ? cur + len - 1 : cur + len;
+    const char *s = cur;
+    while (s < end && (*s == ' ' || *s == '\t'))
+        s++;
+    int indented = s > cur, blank = s == end;
+    /* the line as it was, with a line end even if the file had none */
+    char *orig = cur[len] == '\n' ? xstrndup(cur, len + 1)
+                                  : xasprintf("%.*s%s", (int)len, cur, e->eol);
+    if (!blank && *s == '[') {
+        edit_section(e, s, orig);
+    } else if (!e->in_use || blank || *s == ';' || *s == '#') {
+        strv_push_take(&e->out, orig);
+    } else if (indented) {  /* a continuation line: of a key we replace, or not */
+        if (e->skip_cont) {
+            free(orig);
+        } else {
+            strv_push_take(&e->out, orig);
+            if (!e->inserted)
+                e->insert_at = e->out.n;
+        }
+    } else {
+        edit_key(e, s, end, orig);
+    }
+}
+
 char *probe_use_update(const char *text, const char *const use[ROLE_N])
 {
-    struct strv out = STRV_INIT;
-    int in_use = 0, seen_use = 0, inserted = 0, skip_cont = 0;
-    int written[ROLE_N] = { 0 };
-    size_t insert_at = 0;
-    const char *eol = "\n";
+    struct use_edit e = { .use = use, .eol = "\n" };
     if (!text)
         text = "";
     const char *nl = strchr(text, '\n');
     if (nl && nl > text && nl[-1] == '\r')
-        eol = "\r\n";
-
-    for (const char *cur = text, *next; *cur; cur = next) {
+        e.eol = "\r\n";
+    for (const char *cur = text; *cur;) {
         size_t len = strcspn(cur, "\n");
-        next = cur + len + (cur[len] == '\n');
-        const char *end = len > 0 && cur[len - 1] == '\r' ? cur + len - 1 : cur + len;
-        const char *s = cur;
-        while (s < end && (*s == ' ' || *s == '\t'))
-            s++;
-        int indented = s > cur, blank = s == end;
-        /* the line as it was, with a line end even if the file had none */
-        char *orig = cur[len] == '\n' ? xstrndup(cur, (size_t)(next - cur))
-                                      : xasprintf("%.*s%s", (int)len, cur, eol);
-
-        if (!blank && *s == '[') {
-            if (in_use && !inserted) {
-                push_keys(&out, insert_at, use, written, eol);
-                inserted = 1;
-            }
-            char *name = section_name(s);
-            in_use = !strcmp(name, "use");
-            free(name);
-            skip_cont = 0;
-            strv_push_take(&out, orig);
-            if (in_use && !seen_use) {
-                seen_use = 1;
-                insert_at = out.n;
-            }
-            continue;
-        }
-        if (!in_use || blank || *s == ';' || *s == '#') {
-            strv_push_take(&out, orig);
-            continue;
-        }
-        if (indented) {  /* a continuation line: of a key we replace, or not */
-            if (skip_cont) {
-                free(orig);
-            } else {
-                strv_push_take(&out, orig);
-                if (!inserted)
-                    insert_at = out.n;
-            }
-            continue;
-        }
-        size_t klen = strcspn(s, "=:\r\n");
-        size_t kend = klen;
-        while (kend > 0 && (s[kend - 1] == ' ' || s[kend - 1] == '\t'))
-            kend--;
-        int r = role_index(s, kend);
-        if (r >= 0 && use[r]) {
-            skip_cont = 1;
-            free(orig);
-            if (written[r])  /* a repeated key: the first one says it now */
-                continue;
-            const char *val = s + klen + (s[klen] == '=' || s[klen] == ':');
-            const char *cmt = inline_comment(val, (size_t)(end - val));
-            strv_push_take(&out, xasprintf("%.*s = %s%.*s%s", (int)kend, s, use[r],
-                                           (int)(end - cmt), cmt, eol));
-            written[r] = 1;
-        } else {
-            skip_cont = 0;
-            strv_push_take(&out, orig);
-        }
-        if (!inserted)
-            insert_at = out.n;
+        edit_line(&e, cur, len);
+        cur += len + (cur[len] == '\n');
     }
-    if (in_use && !inserted)
-        push_keys(&out, insert_at, use, written, eol);
-    if (!seen_use) {
-        int any = 0;
-        for (int r = 0; r < ROLE_N; r++)
-            any |= use[r] != NULL;
-        if (any) {
-            if (out.n && strspn(out.v[out.n - 1], " \t\r\n") != strlen(out.v[out.n - 1]))
-                strv_push(&out, eol);
-            strv_pushf(&out, "[use]%s", eol);
-            push_keys(&out, out.n, use, written, eol);
-        }
+    if (e.in_use && !e.inserted)
+        push_keys(&e.out, e.insert_at, use, e.written, e.eol);
+    int any = 0;
+    for (int r = 0; r < ROLE_N; r++)
+        any |= use[r] != NULL;
+    if (!e.seen_use && any) {
+        if (e.out.n && strspn(e.out.v[e.out.n - 1], " \t\r\n") != strlen(e.out.v[e.out.n - 1]))
+            strv_push(&e.out, e.eol);
+        strv_pushf(&e.out, "[use]%s", e.eol);
+        push_keys(&e.out, e.out.n, use, e.written, e.eol);
     }
-    size_t total = 1;
-    for (size_t i = 0; i < out.n; i++)
-        total += strlen(out.v[i]);
-    char *res = xmalloc(total), *p = res;
-    for (size_t i = 0; i < out.n; i++) {
-        size_t l = strlen(out.v[i]);
-        memcpy(p, out.v[i], l);
-        p += l;
-    }
-    *p = '\0';
-    strv_clear(&out);
+    char *res = strv_join(&e.out, "");
+    strv_clear(&e.out);
     return res;
 }
 
-/* mkdir -p the directory part of PATH. */
-static int make_parents(const char *path, char **err)
+/* The file to write: PATH, or where its symlink points. 1 when it exists
+ * (*mode its permissions), 0 when not, -1 with *err. */
+static int save_target(const char *path, char target[PATH_MAX], mode_t *mode, char **err)
 {
-    char *dir = xstrdup(path);
-    char *slash = strrchr(dir, '/');
-    int r = 0;
-    if (slash && slash != dir) {
-        *slash = '\0';
-        for (char *p = dir + 1;; p++) {
-            if (*p == '/' || *p == '\0') {
-                char c = *p;
-                *p = '\0';
-                if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-                    r = seterr(err, "cannot create %s: %s", dir, strerror(errno));
-                    break;
-                }
-                *p = c;
-                if (!c)
-                    break;
-            }
-        }
+    struct stat st;
+    snprintf(target, PATH_MAX, "%s", path);
+    if (lstat(path, &st) != 0) {
+        mode_t mask = umask(0);
+        umask(mask);
+        *mode = 0666 & ~mask;
+        return 0;
     }
-    free(dir);
-    return r;
-}
-
-static int read_all(const char *path, char **out, char **err)
-{
-    *out = NULL;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        if (errno == ENOENT)
-            return 0;
-        return seterr(err, "cannot read %s: %s", path, strerror(errno));
-    }
-    size_t n = 0, cap = 4096;
-    char *buf = xmalloc(cap);
-    size_t got;
-    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (cap - n - 1 == 0)
-            buf = xrealloc(buf, cap *= 2);
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return seterr(err, "cannot read %s", path);
-    }
-    buf[n] = '\0';
-    *out = buf;
-    return 0;
-}
-
-static int write_all(int fd, const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        s += w;
-        n -= (size_t)w;
-    }
-    return 0;
+    if (S_ISLNK(st.st_mode) && !realpath(path, target))
+        return seterr(err, "%s: a symlink to nowhere (%s)", path, strerror(errno));
+    if (stat(target, &st) != 0)
+        return seterr(err, "%s: %s", target, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return seterr(err, "%s is not a regular file: not rewriting it", target);
+    *mode = st.st_mode & 07777;
+    return 1;
 }
 
 int probe_save_use(const char *path, const char *const use[ROLE_N], char **err)
 {
     char target[PATH_MAX];
-    struct stat st;
-    int exists = 0;
+    mode_t mode = 0600;
     if (!path || !*path)
         return seterr(err, "no user configuration file (set HOME or TORCHSHIM_CONFIG)");
-    snprintf(target, sizeof target, "%s", path);
-    if (lstat(path, &st) == 0) {
-        if (S_ISLNK(st.st_mode) && !realpath(path, target))
-            return seterr(err, "%s: a symlink to nowhere (%s)", path, strerror(errno));
-        if (stat(target, &st) != 0)
-            return seterr(err, "%s: %s", target, strerror(errno));
-        if (!S_ISREG(st.st_mode))
-            return seterr(err, "%s is not a regular file: not rewriting it", target);
-        exists = 1;
-    }
-    char *old = NULL;
-    if (exists && read_all(target, &old, err))
+    int exists = save_target(path, target, &mode, err);
+    if (exists < 0)
         return -1;
-    if (!exists && make_parents(target, err))
+    char *old = NULL;
+    if (exists && file_read(target, CONFIG_MAX_FILE, &old, NULL, err) < 0)
         return -1;
     char *text = probe_use_update(old, use);
     free(old);
-
-    const char *slash = strrchr(target, '/');
-    char *tmp = slash ? xasprintf("%.*s/.%s.XXXXXX", (int)(slash - target), target, slash + 1)
-                      : xasprintf(".%s.XXXXXX", target);
-    int r = 0;
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        r = seterr(err, "cannot create a file beside %s: %s", target, strerror(errno));
-        goto out;
-    }
-    mode_t mode;
-    if (exists) {
-        mode = st.st_mode & 07777;
-    } else {
-        mode_t mask = umask(0);
-        umask(mask);
-        mode = 0666 & ~mask;
-    }
-    if (fchmod(fd, mode) != 0 || write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
-        r = seterr(err, "cannot write %s: %s", tmp, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        goto out;
-    }
-    if (close(fd) != 0 || rename(tmp, target) != 0) {
-        r = seterr(err, "cannot replace %s: %s", target, strerror(errno));
-        unlink(tmp);
-    }
-out:
-    free(tmp);
+    int r = file_write_atomic(target, "", 0, text, strlen(text), mode, err);
     free(text);
     return r;
 }

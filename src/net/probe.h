@@ -51,6 +51,7 @@ struct probe_item {
     size_t bytes;        /* body bytes received */
     int truncated;       /* stopped after PROBE_MAX_BYTES */
     char *error;         /* why it failed ("HTTP 500", "Connection refused") */
+    int links_upstream;  /* a wheels page whose links go to download.pytorch.org */
 };
 
 struct probe_opts {

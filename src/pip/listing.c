@@ -8,39 +8,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "msg.h"
 
-/* ---- a growable byte buffer ---- */
-
-struct buf {
-    char *s;
-    size_t n, cap;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
+static char *buf_detach_str(struct buf *b)
 {
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        b->s = xrealloc(b->s, cap);
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-static void buf_addc(struct buf *b, char c)
-{
-    buf_add(b, &c, 1);
-}
-
-static char *buf_take(struct buf *b)
-{
-    if (!b->s)
-        return xstrdup("");
-    return b->s;
+    return buf_detach(b, NULL);
 }
 
 /* ---- decoding ---- */
@@ -68,7 +41,7 @@ char *listing_percent_decode(const char *s, size_t n)
             buf_addc(&b, s[i]);
         }
     }
-    return buf_take(&b);
+    return buf_detach_str(&b);
 }
 
 static void utf8_add(struct buf *b, unsigned long cp)
@@ -153,7 +126,7 @@ char *listing_html_unescape(const char *s, size_t n)
         else
             buf_addc(&b, s[i]);
     }
-    return buf_take(&b);
+    return buf_detach_str(&b);
 }
 
 /* ---- RFC 3986 references ---- */
@@ -205,12 +178,12 @@ static void uri_split(const char *s, struct uri *u)
 /* Drop the last segment (and its '/') of what was output so far. */
 static void pop_segment(struct buf *out)
 {
-    while (out->n > 0 && out->s[out->n - 1] != '/')
-        out->n--;
-    if (out->n > 0)
-        out->n--;
-    if (out->s)
-        out->s[out->n] = '\0';
+    while (out->len > 0 && out->p[out->len - 1] != '/')
+        out->len--;
+    if (out->len > 0)
+        out->len--;
+    if (out->p)
+        out->p[out->len] = '\0';
 }
 
 /* RFC 3986 §5.2.4 */
@@ -244,7 +217,7 @@ static char *remove_dots(const char *path, size_t len)
         }
     }
     free(in);
-    return buf_take(&out);
+    return buf_detach_str(&out);
 }
 
 char *listing_resolve_url(const char *base, const char *ref)
@@ -284,7 +257,7 @@ char *listing_resolve_url(const char *base, const char *ref)
                 buf_add(&merged, b.path, keep);
             }
             buf_add(&merged, r.path, r.path_len);
-            char *m = buf_take(&merged);
+            char *m = buf_detach_str(&merged);
             path = remove_dots(m, strlen(m));
             free(m);
         }
@@ -304,7 +277,7 @@ char *listing_resolve_url(const char *base, const char *ref)
         buf_addc(&out, '#');
         buf_add(&out, r.frag, r.frag_len);
     }
-    return buf_take(&out);
+    return buf_detach_str(&out);
 }
 
 /* ---- HTML ---- */
@@ -436,6 +409,13 @@ static struct listing_entry *add_file(struct listing *l, size_t *cap, char *url,
 {
     struct uri u;
     uri_split(url, &u);
+    if (!filename && u.path_len > 1 && u.path[u.path_len - 1] == '/') {
+        size_t end = u.path_len - 1, seg = end;  /* a directory: cu121/ */
+        while (seg > 0 && u.path[seg - 1] != '/')
+            seg--;
+        if (end > seg && strncmp(u.path + seg, "..", end - seg))
+            strv_push_take(&l->dirs, listing_percent_decode(u.path + seg, end - seg));
+    }
     if (!filename) {
         size_t seg = u.path_len;
         while (seg > 0 && u.path[seg - 1] != '/')
@@ -570,6 +550,7 @@ void listing_free(struct listing *l)
         wheelname_free(&e->wheel);
     }
     free(l->v);
+    strv_clear(&l->dirs);
     memset(l, 0, sizeof *l);
 }
 

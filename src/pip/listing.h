@@ -38,6 +38,7 @@
 
 #include <stddef.h>
 
+#include "strv.h"
 #include "wheelname.h"
 
 struct listing_entry {
@@ -57,6 +58,7 @@ struct listing {
     size_t n;
     size_t nsdists;  /* .tar.gz/.zip/... links seen and left out */
     size_t nskipped; /* other links: directories, "../", malformed wheel names */
+    struct strv dirs; /* the directories linked ("cu121" of an autoindex's cu121/) */
 };
 
 /* 0 ok (an empty page is fine), -1 when base_url is not an absolute URL. */

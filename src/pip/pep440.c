@@ -115,30 +115,19 @@ static char *normalise_local(const char *s)
 
 /* ---- parsing ---- */
 
-static int parse_lower(const char *s, struct pep440 *v)
+/* Each part parses at *p and moves it on; -1 when malformed. */
+
+static int parse_release(const char **p, struct pep440 *v)
 {
-    const char *p = s;
     unsigned long long n;
     size_t cap = 4;
-
-    if (*p == 'v')
-        p++;
-
-    /* epoch */
-    const char *q = p;
-    if (parse_num(&q, &n) == 0 && *q == '!') {
-        v->epoch = n;
-        p = q + 1;
-    }
-
-    /* release */
     v->release = xmalloc(cap * sizeof *v->release);
-    if (parse_num(&p, &n) < 0)
+    if (parse_num(p, &n) < 0)
         return -1;
     v->release[v->nrelease++] = n;
-    while (*p == '.' && isdigit((unsigned char)p[1])) {
-        p++;
-        if (parse_num(&p, &n) < 0)
+    while (**p == '.' && isdigit((unsigned char)(*p)[1])) {
+        (*p)++;
+        if (parse_num(p, &n) < 0)
             return -1;
         if (v->nrelease == cap) {
             cap *= 2;
@@ -146,55 +135,74 @@ static int parse_lower(const char *s, struct pep440 *v)
         }
         v->release[v->nrelease++] = n;
     }
+    return 0;
+}
 
-    /* pre-release */
-    q = is_sep(*p) ? p + 1 : p;
-    for (size_t i = 0; i < sizeof pre_words / sizeof pre_words[0]; i++) {
-        const char *e = skip_word(q, pre_words[i].word);
+/* [sep]WORD[sep][N] for the first of WORDS that is there; *found set. */
+static int parse_keyword(const char **p, const char *const *words, size_t nwords,
+                         unsigned long long *num, size_t *found)
+{
+    const char *q = is_sep(**p) ? *p + 1 : *p;
+    for (size_t i = 0; i < nwords; i++) {
+        const char *e = skip_word(q, words[i]);
         if (!e)
             continue;
         int ok;
-        v->pre = pre_words[i].kind;
-        p = keyword_number(e, &v->pre_n, &ok);
-        if (!ok)
-            return -1;
-        break;
+        *found = i;
+        *p = keyword_number(e, num, &ok);
+        return ok ? 0 : -1;
     }
+    *found = nwords;
+    return 0;
+}
 
-    /* post-release: "-N" or [sep](post|rev|r)[sep][N] */
-    if (*p == '-' && isdigit((unsigned char)p[1])) {
-        p++;
-        if (parse_num(&p, &v->post) < 0)
-            return -1;
+static int parse_pre(const char **p, struct pep440 *v)
+{
+    const char *words[sizeof pre_words / sizeof pre_words[0]];
+    size_t n = sizeof words / sizeof *words, found;
+    for (size_t i = 0; i < n; i++)
+        words[i] = pre_words[i].word;
+    if (parse_keyword(p, words, n, &v->pre_n, &found))
+        return -1;
+    if (found < n)
+        v->pre = pre_words[found].kind;
+    return 0;
+}
+
+/* "-N" or [sep](post|rev|r)[sep][N] */
+static int parse_post(const char **p, struct pep440 *v)
+{
+    if (**p == '-' && isdigit((unsigned char)(*p)[1])) {
+        (*p)++;
         v->has_post = 1;
-    } else {
-        q = is_sep(*p) ? p + 1 : p;
-        for (size_t i = 0; i < sizeof post_words / sizeof post_words[0]; i++) {
-            const char *e = skip_word(q, post_words[i]);
-            if (!e)
-                continue;
-            int ok;
-            v->has_post = 1;
-            p = keyword_number(e, &v->post, &ok);
-            if (!ok)
-                return -1;
-            break;
-        }
+        return parse_num(p, &v->post);
     }
+    size_t n = sizeof post_words / sizeof post_words[0], found;
+    if (parse_keyword(p, post_words, n, &v->post, &found))
+        return -1;
+    v->has_post = found < n;
+    return 0;
+}
 
-    /* dev release */
-    q = is_sep(*p) ? p + 1 : p;
-    const char *e = skip_word(q, "dev");
-    if (e) {
-        int ok;
-        v->has_dev = 1;
-        p = keyword_number(e, &v->dev, &ok);
-        if (!ok)
-            return -1;
+static int parse_lower(const char *s, struct pep440 *v)
+{
+    const char *p = s, *q;
+    unsigned long long n;
+    static const char *const dev[] = { "dev" };
+    size_t found;
+
+    if (*p == 'v')
+        p++;
+    q = p;  /* epoch */
+    if (parse_num(&q, &n) == 0 && *q == '!') {
+        v->epoch = n;
+        p = q + 1;
     }
-
-    /* local label */
-    if (*p == '+') {
+    if (parse_release(&p, v) || parse_pre(&p, v) || parse_post(&p, v) ||
+        parse_keyword(&p, dev, 1, &v->dev, &found))
+        return -1;
+    v->has_dev = found == 0;
+    if (*p == '+') {  /* local label */
         v->local = normalise_local(p + 1);
         if (!v->local)
             return -1;

@@ -2,6 +2,7 @@
 #include "pep508.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -40,14 +41,6 @@ int pep508_name_valid(const char *name)
         if (!is_name_char((unsigned char)name[i]))
             return 0;
     return 1;
-}
-
-static void set_err(char **err, char *msg)
-{
-    if (err)
-        *err = msg;
-    else
-        free(msg);
 }
 
 /* Archive names pip installs from a file. */
@@ -129,93 +122,98 @@ static char *take_name(char **pp)
     return name;
 }
 
+/* "invalid requirement 'ORIG': ..." into *err; PEP508_INVALID. */
+static int invalid(char **err, const char *orig, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int invalid(char **err, const char *orig, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        char *why = xvasprintf(fmt, ap);
+        va_end(ap);
+        *err = xasprintf("invalid requirement '%s': %s", orig, why);
+        free(why);
+    }
+    return PEP508_INVALID;
+}
+
+/* "[a, b]" at *pp (after the name); 0 or PEP508_INVALID. */
+static int parse_extras(char **pp, const char *orig, struct pep508_req *r, char **err)
+{
+    char *p = skip_ws(*pp + 1);
+    while (*p != ']') {
+        char *extra = take_name(&p);
+        if (!extra)
+            return invalid(err, orig, "bad extra name");
+        strv_push_take(&r->extras, extra);
+        p = skip_ws(p);
+        if (*p != ',')
+            break;
+        p = skip_ws(p + 1);
+    }
+    if (*p != ']')
+        return invalid(err, orig, "expected ',' or ']' in extras");
+    *pp = skip_ws(p + 1);
+    return 0;
+}
+
+/* "@ URL", "(spec)" or "spec" at *pp. */
+static int parse_version(char **pp, const char *orig, struct pep508_req *r, char **err)
+{
+    char *p = *pp, *spec_text = NULL;
+    if (*p == '@') {
+        char *u = p = skip_ws(p + 1);
+        while (*p && !isspace((unsigned char)*p))
+            p++;
+        if (p == u || !memchr(u, ':', (size_t)(p - u)))
+            return invalid(err, orig, "expected a URL after '@'");
+        r->url = xstrndup(u, (size_t)(p - u));
+        *pp = skip_ws(p);
+        return 0;
+    }
+    if (*p == '(') {
+        char *close = strchr(p, ')');
+        if (!close)
+            return invalid(err, orig, "missing ')'");
+        spec_text = xstrndup(p + 1, (size_t)(close - p - 1));
+        *pp = skip_ws(close + 1);
+    } else {
+        char *end = strchr(p, ';');
+        end = end ? end : p + strlen(p);
+        spec_text = xstrndup(p, (size_t)(end - p));
+        *pp = end;
+    }
+    char *serr = NULL;
+    int rc = pep440_specset_parse(spec_text, &r->spec, &serr);
+    free(spec_text);
+    if (rc < 0) {
+        invalid(err, orig, "%s", serr);
+        free(serr);
+        return PEP508_INVALID;
+    }
+    return 0;
+}
+
 static int parse_line(char *s, const char *orig, struct pep508_req *r, char **err)
 {
     char *p = s;
-
     r->name = take_name(&p);
-    if (!r->name) {
-        set_err(err, xasprintf("invalid requirement '%s': expected a package name", orig));
-        return PEP508_INVALID;
-    }
+    if (!r->name)
+        return invalid(err, orig, "expected a package name");
     r->norm_name = pep503_normalize(r->name);
     p = skip_ws(p);
-
-    if (*p == '[') {
-        p = skip_ws(p + 1);
-        if (*p != ']') {
-            for (;;) {
-                char *extra = take_name(&p);
-                if (!extra) {
-                    set_err(err, xasprintf("invalid requirement '%s': bad extra name", orig));
-                    return PEP508_INVALID;
-                }
-                strv_push_take(&r->extras, extra);
-                p = skip_ws(p);
-                if (*p == ',') {
-                    p = skip_ws(p + 1);
-                    continue;
-                }
-                break;
-            }
-        }
-        if (*p != ']') {
-            set_err(err, xasprintf("invalid requirement '%s': expected ',' or ']' in extras",
-                                   orig));
-            return PEP508_INVALID;
-        }
-        p = skip_ws(p + 1);
-    }
-
-    char *spec_text = NULL;
-    if (*p == '@') {
-        p = skip_ws(p + 1);
-        char *u = p;
-        while (*p && !isspace((unsigned char)*p))
-            p++;
-        if (p == u || !memchr(u, ':', (size_t)(p - u))) {
-            set_err(err, xasprintf("invalid requirement '%s': expected a URL after '@'", orig));
-            return PEP508_INVALID;
-        }
-        r->url = xstrndup(u, (size_t)(p - u));
-        p = skip_ws(p);
-    } else if (*p == '(') {
-        char *close = strchr(p, ')');
-        if (!close) {
-            set_err(err, xasprintf("invalid requirement '%s': missing ')'", orig));
-            return PEP508_INVALID;
-        }
-        spec_text = xstrndup(p + 1, (size_t)(close - p - 1));
-        p = skip_ws(close + 1);
-    } else {
-        char *end = strchr(p, ';');
-        if (!end)
-            end = p + strlen(p);
-        spec_text = xstrndup(p, (size_t)(end - p));
-        p = end;
-    }
-
-    if (spec_text) {
-        char *serr = NULL;
-        int rc = pep440_specset_parse(spec_text, &r->spec, &serr);
-        free(spec_text);
-        if (rc < 0) {
-            set_err(err, xasprintf("invalid requirement '%s': %s", orig, serr));
-            free(serr);
-            return PEP508_INVALID;
-        }
-    }
-
+    if (*p == '[' && parse_extras(&p, orig, r, err))
+        return PEP508_INVALID;
+    if (parse_version(&p, orig, r, err))
+        return PEP508_INVALID;
     if (*p == ';') {
         char *m = str_trim(p + 1);
-        if (!*m) {
-            set_err(err, xasprintf("invalid requirement '%s': empty marker after ';'", orig));
-            return PEP508_INVALID;
-        }
+        if (!*m)
+            return invalid(err, orig, "empty marker after ';'");
         r->marker = xstrdup(m);
     } else if (*p) {
-        set_err(err, xasprintf("invalid requirement '%s': unexpected '%s'", orig, p));
-        return PEP508_INVALID;
+        return invalid(err, orig, "unexpected '%s'", p);
     }
     return PEP508_OK;
 }
@@ -231,13 +229,13 @@ int pep508_parse(const char *s, struct pep508_req *out, char **err)
     int rc;
 
     if (!*line) {
-        set_err(err, xstrdup("empty requirement"));
+        seterr(err, "empty requirement");
         rc = PEP508_INVALID;
     } else if (line[0] == '-') {
-        set_err(err, xasprintf("'%s' is an option, not a named requirement", line));
+        seterr(err, "'%s' is an option, not a named requirement", line);
         rc = PEP508_UNNAMED;
     } else if (looks_unnamed(line)) {
-        set_err(err, xasprintf("'%s' is a path or URL, not a named requirement", line));
+        seterr(err, "'%s' is a path or URL, not a named requirement", line);
         rc = PEP508_UNNAMED;
     } else {
         char *opts = split_options(line);

@@ -54,6 +54,7 @@ enum run_outcome pip_run(const struct config *cfg, const char *real_pip, int arg
         pip_job_free(&job);
         return RUN_UNCHANGED;
     }
+    job.python_m = t && t->python_m;
     o = resolve(&job, t, res);
     if (o == RUN_REWRITTEN &&
         (pip_job_rewrite_sources(&job, &err) || pip_job_emit(&job, real_pip, &res->argv, &err))) {

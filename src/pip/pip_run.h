@@ -14,6 +14,7 @@ struct pip_target {
     const char *subdir;    /* conda-style platform ("win-64"); NULL: this machine */
     int plan;              /* a plan, not a user's command: resolve even without a
                               variant named, and RUN_UNCHANGED never happens */
+    int python_m;          /* REAL_PIP is a Python interpreter, run as `REAL -m pip` */
 };
 
 /* REAL_PIP + ARGS (pip's arguments, without the program name). Fills RES

@@ -8,8 +8,10 @@
 #include "msg.h"
 #include "pipcmd.h"
 #include "pipconf.h"
+#include "listing.h"
 #include "reqfile.h"
 #include "urlmap.h"
+#include "wheelname.h"
 
 static void note_variant(struct pip_job *job, const char *v)
 {
@@ -74,11 +76,43 @@ static int arbitrary_equality(const struct pep508_req *r)
 }
 
 /* Is REQ a PyTorch-family requirement? Records it if so. */
+/* A wheel file on download.pytorch.org given as a bare URL: a requirement
+ * named after the wheel, with that URL; its directory names the variant. */
+static int official_wheel_url(struct pip_job *job, const char *text, struct pep508_req *r)
+{
+    struct pytorch_index pi;
+    const char *slash = strrchr(text, '/');
+    if (!slash || !urlmap_is_pytorch_host(text) || strncmp(text, "https://", 8))
+        return -1;
+    char *fn = listing_percent_decode(slash + 1, strcspn(slash + 1, "#?"));
+    struct wheelname w;
+    int ok = wheelname_parse(fn, &w) == 0;
+    free(fn);
+    if (!ok)
+        return -1;
+    memset(r, 0, sizeof *r);
+    r->name = xstrdup(w.dist);
+    r->norm_name = xstrdup(w.norm_name);
+    r->url = xstrdup(text);
+    wheelname_free(&w);
+    char *dir = xstrndup(text, (size_t)(slash - text));
+    if (urlmap_pytorch_index(dir, &pi))
+        note_variant(job, pi.variant);
+    free(dir);
+    return 0;
+}
+
 static void see_requirement(struct pip_job *job, const char *text, const char *file,
                             const char *item)
 {
     struct pep508_req r;
-    if (pep508_parse(text, &r, NULL) != PEP508_OK) {
+    int rc = pep508_parse(text, &r, NULL);
+    int bare = 0;
+    if (rc == PEP508_UNNAMED) {
+        pep508_free(&r);
+        bare = official_wheel_url(job, text, &r) == 0;
+    }
+    if (rc != PEP508_OK && !bare) {
         pep508_free(&r);
         return;
     }
@@ -93,6 +127,15 @@ static void see_requirement(struct pip_job *job, const char *text, const char *f
     t->text = xstrdup(text);
     t->file = file ? xstrdup(file) : NULL;
     t->item = item;
+    t->bare_url = bare;
+    struct pytorch_index pi;
+    const char *slash = r.url ? strrchr(r.url, '/') : NULL;
+    if (slash && !bare) {  /* torch @ https://download.pytorch.org/whl/cu121/...: its variant */
+        char *dir = xstrndup(r.url, (size_t)(slash - r.url));
+        if (urlmap_pytorch_index(dir, &pi))
+            note_variant(job, pi.variant);
+        free(dir);
+    }
     /* torch==1.10.1+cu113: the local label names the variant */
     const struct pep440 *pin;
     if (pep440_specset_is_exact(&r.spec, &pin) && pep440_local(pin)) {
@@ -210,6 +253,8 @@ void pip_job_free(struct pip_job *job)
         free(job->treqs[i].text);
         free(job->treqs[i].file);
         free(job->treqs[i].pinned);
+        free(job->treqs[i].wheel_url);
+        free(job->treqs[i].wheel_hash);
     }
     free(job->treqs);
     strv_clear(&job->wheel_urls);

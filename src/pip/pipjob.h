@@ -29,11 +29,16 @@ struct pip_treq {
     const char *item;  /* the command-line item's value (its identity: item
                           indexes shift as options are inserted) when file == NULL */
     char *pinned;      /* replacement requirement (set by the pin step), or NULL */
+    int bare_url;      /* written as a bare wheel URL (req named after the wheel) */
+    char *wheel_url;   /* the wheel file pip will take for it, from the mirror's
+                          listing (set by the pin step), or NULL */
+    char *wheel_hash;  /* its "sha256=<hex>" from the listing, or NULL */
 };
 
 struct pip_job {
     const struct config *cfg;
     const char *real_pip;
+    int python_m;              /* real_pip is an interpreter: `real_pip -m pip` */
     const struct site *wheels_site;  /* the wheels mirror used (resolution may change it) */
     const struct site *user_site;    /* a wheels mirror the command names itself, or NULL */
     char resolved_variant[32];       /* the variant pins were resolved for, or "" */

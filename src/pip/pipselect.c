@@ -284,11 +284,17 @@ static char *pin_text(const struct pep508_req *r, const char *vstr, const struct
     return out;
 }
 
-static void pin_pkg(const struct pkg *p, const struct pep440 *v, const char *vstr,
-                    struct pipselect_result *out)
+static const struct listing_entry *entry_of(const struct pipselect_input *in,
+                                            const struct pkg *p, const struct pep440 *v);
+
+static void pin_pkg(const struct pipselect_input *in, const struct pkg *p,
+                    const struct pep440 *v, const char *vstr, struct pipselect_result *out)
 {
-    for (size_t i = 0; i < p->nreq; i++)
+    const struct listing_entry *e = entry_of(in, p, v);
+    for (size_t i = 0; i < p->nreq; i++) {
         out[p->idx[i]].requirement = pin_text(p->reqs[i], vstr, v);
+        out[p->idx[i]].wheel = e;
+    }
 }
 
 /* ---- the torch family ---- */
@@ -481,12 +487,13 @@ static size_t fail_all(const struct pkg *torch, const struct comp *comps, size_t
     return nerr;
 }
 
-static void pin_chosen(const struct pkg *torch, const struct pep440 *t, struct comp *comps,
-                       size_t nc, struct pipselect_result *out)
+static void pin_chosen(const struct pipselect_input *in, const struct pkg *torch,
+                       const struct pep440 *t, struct comp *comps, size_t nc,
+                       struct pipselect_result *out)
 {
     if (t) {
         char *ts = pep440_str(t);
-        pin_pkg(torch, t, ts, out);
+        pin_pkg(in, torch, t, ts, out);
         free(ts);
     }
     for (size_t c = 0; c < nc; c++) {
@@ -496,7 +503,7 @@ static void pin_chosen(const struct pkg *torch, const struct pep440 *t, struct c
         if (!v)
             continue;
         char *vs = pep440_str(v);
-        pin_pkg(&comps[c].pkg, v, vs, out);
+        pin_pkg(in, &comps[c].pkg, v, vs, out);
         free(vs);
     }
 }
@@ -531,7 +538,7 @@ static size_t pin_family(const struct pipselect_input *in, const struct pep508_r
     if (err)
         nerr = fail_all(&torch, comps, nc, err, out);
     else
-        pin_chosen(&torch, t, comps, nc, out);
+        pin_chosen(in, &torch, t, comps, nc, out);
     if (!err && t && chosen_torch)
         *chosen_torch = pep440_str(t);
     free(err);

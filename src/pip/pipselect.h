@@ -60,6 +60,8 @@ struct pipselect_result {
     char *requirement; /* the pinned requirement ("torch[opt-einsum]==2.3.1+cu121; ..."),
                           NULL when the user's text should be passed on unchanged */
     char *error;       /* why no pin could be chosen, with the alternatives; else NULL */
+    const struct listing_entry *wheel;  /* the wheel of the release chosen that pip will
+                                           take for the target (points into the listings) */
 };
 
 /* Decide for each of the n requirements; out[i] answers reqs[i] (out must

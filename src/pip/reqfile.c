@@ -144,89 +144,107 @@ static int write_copy(const char *outdir, const struct strv *lines, char **out, 
     return 0;
 }
 
-/* One logical line; appends the line (as is, or changed) to OUT. */
-static int process_line(struct visit *v, const char *path, const char *line, struct strv *out,
-                        int *changed)
+/* A requirement line, perhaps followed by per-requirement options. */
+static void requirement_line(struct visit *v, const char *path, const char *line,
+                             struct strv *out, int *changed)
 {
-    const struct reqfile_hooks *h = v->hooks;
-    struct strv words = STRV_INIT, repl = STRV_INIT;
-    int r = 0;
-    split_words(line, &words);
-    if (!words.n) {
+    struct strv repl = STRV_INIT;
+    const char *opt = strstr(line, " --");
+    char *req = opt ? xstrndup(line, (size_t)(opt - line)) : xstrdup(line);
+    if (v->hooks->requirement)
+        v->hooks->requirement(v->hooks->ctx, path, req, &repl);
+    if (repl.n) {
+        *changed = 1;
+        strv_pushf(out, "%s%s", repl.v[0], opt ? opt : "");
+    } else {
         strv_push(out, line);
-        goto done;
     }
-    if (words.v[0][0] != '-') {
-        /* A requirement, perhaps followed by per-requirement options. */
-        const char *opt = strstr(line, " --");
-        char *req = opt ? xstrndup(line, (size_t)(opt - line)) : xstrdup(line);
-        if (h->requirement)
-            h->requirement(h->ctx, path, req, &repl);
-        if (repl.n) {
-            *changed = 1;
-            strv_pushf(out, "%s%s", repl.v[0], opt ? opt : "");
-        } else {
-            strv_push(out, line);
-        }
-        free(req);
-        goto done;
+    free(req);
+    strv_clear(&repl);
+}
+
+/* -r / -c FILE: the nested file is visited (and rewritten into a copy when
+ * it changes); in a copy, its path must not depend on where the copy is. */
+static int nested_line(struct visit *v, const char *path, const struct cmd_item *it,
+                       struct strv *out, int *changed)
+{
+    int id = it->opt->id;
+    char *np = nested_path(path, it->value), *copy = NULL;
+    int r = !strstr(np, "://") && process(v, np, &copy) ? -1 : 0;
+    if (r == 0) {
+        strv_pushf(out, "%s %s", id == PIP_REQUIREMENT ? "-r" : "-c", copy ? copy : np);
+        *changed |= copy != NULL;
     }
+    free(copy);
+    free(np);
+    return r;
+}
+
+/* Any other option: the hook may replace it; else as written. */
+static void option_line(struct visit *v, const char *path, const struct cmd_item *it,
+                        struct strv *out, int *changed)
+{
+    struct strv repl = STRV_INIT;
+    if (v->hooks->option)
+        v->hooks->option(v->hooks->ctx, path, it->opt->id, it->value, &repl);
+    if (repl.n) {
+        *changed = 1;
+        strv_extend(out, repl.v, repl.n);
+    } else if (it->words.n > 1) {
+        strv_pushf(out, "%s %s", it->words.v[0], it->words.v[1]);
+    } else {
+        strv_push(out, it->words.v[0]);
+    }
+    strv_clear(&repl);
+}
+
+/* An option line. */
+static int options_line(struct visit *v, const char *path, const char *line,
+                        const struct strv *words, struct strv *out, int *changed)
+{
     struct cmdline cl;
     char *perr = NULL;
     /* No subcommand in a file: a leading "x" placeholder absorbs that role. */
     struct strv argv = STRV_INIT;
     strv_push(&argv, "x");
-    strv_extend(&argv, words.v, words.n);
-    if (cmdline_parse((int)argv.n, argv.v, reqfile_opts, NULL, &cl, &perr)) {
-        /* pip reports bad lines; we keep it as written */
-        free(perr);
-        strv_clear(&argv);
-        strv_push(out, line);
-        goto done;
-    }
+    strv_extend(&argv, words->v, words->n);
+    int bad = cmdline_parse((int)argv.n, argv.v, reqfile_opts, NULL, &cl, &perr);
     strv_clear(&argv);
-    for (size_t i = 1; i < cl.n; i++) {  /* items[0] is the placeholder */
-        struct cmd_item *it = &cl.items[i];
+    if (bad) {  /* pip reports bad lines; we keep it as written */
+        free(perr);
+        strv_push(out, line);
+        return 0;
+    }
+    int r = 0;
+    for (size_t i = 1; i < cl.n && !r; i++) {  /* items[0] is the placeholder */
+        const struct cmd_item *it = &cl.items[i];
         if (it->kind != IT_OPTION) {
             strv_push(out, line);  /* e.g. "-e ." followed by nothing odd */
             break;
         }
-        int id = it->opt->id;
-        if (id == PIP_REQUIREMENT || id == PIP_CONSTRAINT) {
-            char *np = nested_path(path, it->value);
-            char *copy = NULL;
-            if (!strstr(np, "://") && process(v, np, &copy)) {
-                free(np);
-                r = -1;
-                break;
-            }
-            /* In a copy, nested paths must not depend on where the copy is. */
-            strv_pushf(out, "%s %s", id == PIP_REQUIREMENT ? "-r" : "-c", copy ? copy : np);
-            if (copy)
-                *changed = 1;
-            free(copy);
-            free(np);
-            continue;
-        }
-        strv_clear(&repl);
-        if (h->option)
-            h->option(h->ctx, path, id, it->value, &repl);
-        if (repl.n) {
-            *changed = 1;
-            strv_extend(out, repl.v, repl.n);
-        } else {
-            strv_pushf(out, "%s", it->words.v[0]);
-            if (it->words.n > 1) {
-                char *last = out->v[out->n - 1];
-                out->v[out->n - 1] = xasprintf("%s %s", last, it->words.v[1]);
-                free(last);
-            }
-        }
+        if (it->opt->id == PIP_REQUIREMENT || it->opt->id == PIP_CONSTRAINT)
+            r = nested_line(v, path, it, out, changed);
+        else
+            option_line(v, path, it, out, changed);
     }
     cmdline_free(&cl);
-done:
+    return r;
+}
+
+/* One logical line; appends the line (as is, or changed) to OUT. */
+static int process_line(struct visit *v, const char *path, const char *line, struct strv *out,
+                        int *changed)
+{
+    struct strv words = STRV_INIT;
+    int r = 0;
+    split_words(line, &words);
+    if (!words.n)
+        strv_push(out, line);
+    else if (words.v[0][0] != '-')
+        requirement_line(v, path, line, out, changed);
+    else
+        r = options_line(v, path, line, &words, out, changed);
     strv_clear(&words);
-    strv_clear(&repl);
     return r;
 }
 

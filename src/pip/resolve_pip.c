@@ -4,258 +4,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "cache.h"
 #include "fetch.h"
 #include "fetchcfg.h"
+#include "headcheck.h"
 #include "listing.h"
-#include "pippair.h"
 #include "msg.h"
 #include "pairing.h"
 #include "pep508.h"
 #include "pipselect.h"
-#include "pyinfo.h"
+#include "pippair.h"
+#include "pytarget.h"
+#include "urlmap.h"
 #include "wheelmeta.h"
 #include "wheelname.h"
+#include "wheelpages.h"
 
-/* A directory-like URL gets its trailing slash: relative links on the page
- * resolve against it (aliyun's /pytorch-wheels/cu121 redirects to .../cu121/). */
-static char *as_page_url(const char *url)
-{
-    const char *last = strrchr(url, '/');
-    size_t n = strlen(url);
-    if (n && url[n - 1] != '/' && last && !strchr(last, '.'))
-        return xasprintf("%s/", url);
-    return xstrdup(url);
-}
-
-/* The pages that list VARIANT's wheels on SITE: one flat page, or one PEP 503
- * page per project. Returns 0 if the site serves this kind of wheel. */
+/* The pages that list VARIANT's wheels on SITE for the job's packages. */
 static int site_pages(const struct pip_job *job, const struct site *s, const char *variant,
                       struct strv *pages)
 {
-    const char *tmpl = s->url[ROLE_WHEELS];
-    if (job->nightly)
-        tmpl = s->wheels_nightly;
-    if (!tmpl)
-        return -1;
-    char *base = site_wheels_url(tmpl, variant);
-    if (s->wheels_format == WHEELS_FIND_LINKS) {
-        strv_push_take(pages, as_page_url(base));
-    } else {
-        /* torch's page always: the companions are paired to it */
-        struct strv names = STRV_INIT;
-        strv_push(&names, "torch");
-        for (size_t i = 0; i < job->ntreqs; i++) {
-            int seen = 0;
-            for (size_t k = 0; k < names.n; k++)
-                seen |= !strcmp(names.v[k], job->treqs[i].req.norm_name);
-            if (!seen)
-                strv_push(&names, job->treqs[i].req.norm_name);
-        }
-        size_t bl = strlen(base);
-        for (size_t k = 0; k < names.n; k++)
-            strv_pushf(pages, "%s%s%s/", base, bl && base[bl - 1] == '/' ? "" : "/", names.v[k]);
-        strv_clear(&names);
-    }
-    free(base);
-    return 0;
-}
-
-/* fetch's check for a page of wheel links: it must parse, and list wheels of
- * the project it is for (a PEP 503 project page) or of the torch family (a
- * flat page). A mirror's maintenance page, an empty or foreign page is that
- * mirror's fault: the next mirror is asked. The product is the listing. */
-struct page_check {
-    const struct config *cfg;
-    const char *project;      /* PEP 503 project of the page, or NULL for a flat page */
-};
-
-static int check_page(const char *body, size_t len, const char *url, void *ctx, void **product,
-                      char **why)
-{
-    const struct page_check *pc = ctx;
-    struct listing *l = xcalloc(1, sizeof *l);
-    char *base = as_page_url(url);
-    int r = listing_parse_any(body, len, base, l, why);
-    free(base);
-    size_t wanted = 0;
-    for (size_t i = 0; r == 0 && i < l->n; i++) {
-        const char *name = l->v[i].wheel.norm_name;
-        wanted += pc->project ? !strcmp(name, pc->project)
-                              : config_list_has(pc->cfg->pip_packages, name);
-    }
-    if (r == 0 && !wanted)
-        r = seterr(why, "the page lists no %s wheels (%zu links)", pc->project ? pc->project
-                   : "PyTorch", l->n + l->nsdists + l->nskipped);
-    if (r) {
-        listing_free(l);
-        free(l);
-        return -1;
-    }
-    *product = l;
-    return 0;
-}
-
-static void listing_product_free(void *p)
-{
-    listing_free(p);
-    free(p);
-}
-
-/* The project a PEP 503 page is for ("torchvision" of .../cu121/torchvision/). */
-static char *page_project(const char *page, int flat)
-{
-    if (flat)
-        return NULL;
-    size_t n = strlen(page);
-    while (n && page[n - 1] == '/')
-        n--;
-    size_t b = n;
-    while (b && page[b - 1] != '/')
-        b--;
-    return xstrndup(page + b, n - b);
-}
-
-/* A fetched page's listing into *out: 0; -1 with *why; 1 when the body came
- * from the cache and does not pass the check (an entry from before the
- * check, or edited): dropped from the cache, to be fetched again. */
-static int take_listing(struct fetch_job *job, const char *url, struct page_check *check,
-                        const struct fetch_opts *o, struct listing *out, char **why)
-{
-    if (!job->body)
-        return seterr(why, "%s", job->error ? job->error : "no answer");
-    if (!job->product) {  /* from the cache: checked here */
-        char *err = NULL;
-        if (check_page(job->body, job->len, url, check, &job->product, &err)) {
-            const char *dir = o->cache_dir ? o->cache_dir : cache_dir_default();
-            if (job->from_cache && dir && *dir && cache_remove(dir, url) == 0) {
-                free(err);
-                return 1;
-            }
-            *why = err;
-            return -1;
-        }
-    }
-    *out = *(struct listing *)job->product;
-    free(job->product);
-    job->product = NULL;
-    return 0;
-}
-
-/* Fetch every page of one site concurrently. 0 and the parsed listings when
- * all answered usable pages; otherwise -1 and *why. */
-static int fetch_site(const struct config *cfg, const struct site *s, const struct strv *pages,
-                      struct listing **out, char **why)
-{
-    size_t n = pages->n;
-    struct fetch_job *jobs = xcalloc(n, sizeof *jobs);
-    struct page_check *checks = xcalloc(n, sizeof *checks);
-    char **projects = xcalloc(n, sizeof *projects);
-    for (size_t i = 0; i < n; i++) {
-        projects[i] = page_project(pages->v[i], s->wheels_format == WHEELS_FIND_LINKS);
-        checks[i] = (struct page_check){ cfg, projects[i] };
-        jobs[i] = (struct fetch_job){ .name = pages->v[i],
-                                      .urls = (const char *const *)&pages->v[i], .nurls = 1,
-                                      .kind = FETCH_RAW, .check = check_page,
-                                      .check_ctx = &checks[i],
-                                      .product_free = listing_product_free };
-    }
-    struct fetch_opts o;
-    fetch_opts_from_config(&o, cfg, !strncmp(s->url[ROLE_WHEELS], "http:", 5));
-    int r = 0;
-    *out = xcalloc(n, sizeof **out);
-    char *settled = xcalloc(n, 1);
-    for (int round = 0, again = 1; again && round < 2 && !r; round++) {
-        fetch_run(jobs, n, &o);  /* round 1: only what the cache held wrongly */
-        again = 0;
-        for (size_t i = 0; i < n && !r; i++) {
-            if (settled[i])
-                continue;
-            int t = take_listing(&jobs[i], pages->v[i], &checks[i], &o, &(*out)[i], why);
-            r = t < 0 ? -1 : 0;
-            again |= t > 0;
-            fetch_job_clear(&jobs[i]);
-            if (t <= 0) {  /* not asked again */
-                settled[i] = 1;
-                jobs[i].nurls = 0;
-            }
-        }
-    }
-    free(settled);
-    for (size_t i = 0; i < n; i++) {
-        fetch_job_clear(&jobs[i]);
-        free(projects[i]);
-    }
-    free(jobs);
-    free(checks);
-    free(projects);
-    if (r) {
-        for (size_t i = 0; i < n; i++)
-            listing_free(&(*out)[i]);
-        free(*out);
-        *out = NULL;
-    }
+    struct strv names = STRV_INIT;
+    strv_push(&names, "torch");  /* torch's page always: the companions are paired to it */
+    for (size_t i = 0; i < job->ntreqs; i++)
+        if (strv_find(&names, job->treqs[i].req.norm_name) < 0)
+            strv_push(&names, job->treqs[i].req.norm_name);
+    int r = wheelpages_of(s, variant, job->nightly, &names, pages);
+    strv_clear(&names);
     return r;
 }
 
-/* conda subdir -> wheel platform */
-static const struct {
-    const char *subdir, *os, *machine;
-} subdir_platforms[] = {
-    { "linux-64", "linux", "x86_64" },       { "linux-aarch64", "linux", "aarch64" },
-    { "linux-ppc64le", "linux", "ppc64le" }, { "osx-64", "macos", "x86_64" },
-    { "osx-arm64", "macos", "arm64" },       { "win-64", "windows", "x86_64" },
-};
-
-static int target_for(struct pip_job *job, const char *python_override,
-                      const char *subdir, struct wheel_target *t)
+static int target_for(struct pip_job *job, const char *python_override, const char *subdir,
+                      struct wheel_target *t)
 {
-    struct pyinfo pi = PYINFO_INIT;
-    const char *pyver = python_override ? python_override
-                        : job->python_version[0] ? job->python_version : NULL;
-    int r = -1, major = 0, minor = 0, lmaj = 0, lmin = 0;
-    if (subdir) {
-        size_t k = 0, n = sizeof subdir_platforms / sizeof *subdir_platforms;
-        while (k < n && strcmp(subdir_platforms[k].subdir, subdir))
-            k++;
-        if (k == n) {
-            strv_pushf(&job->warnings, "unknown platform %s", subdir);
-            goto out;
-        }
-        snprintf(pi.os, sizeof pi.os, "%s", subdir_platforms[k].os);
-        snprintf(pi.machine, sizeof pi.machine, "%s", subdir_platforms[k].machine);
-        /* the oldest glibc torch wheels target (manylinux2014), or macOS 11 */
-        pi.glibc = xstrdup(!strcmp(pi.os, "macos") ? "11.0" : "2.17");
-        if (!pyver) {
-            strv_push(&job->warnings, "give the Python version (--python X.Y) for another platform");
-            goto out;
-        }
-    } else if (pyinfo_from_pip(job->real_pip, &pi) && !pyver) {
-        strv_pushf(&job->warnings, "cannot tell which Python %s runs (%s)", job->real_pip,
-                   pi.error ? pi.error : "unknown");
-        goto out;
-    }
-    if (pyver ? sscanf(pyver, "%d.%d", &major, &minor) != 2 : 0)
-        goto out;
-    if (!pyver) {
-        major = pi.major;
-        minor = pi.minor;
-    }
-    if (pi.glibc)
-        sscanf(pi.glibc, "%d.%d", &lmaj, &lmin);
     char *err = NULL;
-    if (wheel_target_init(t, pi.os[0] ? pi.os : "linux", pi.machine[0] ? pi.machine : "x86_64",
-                          major, minor, lmaj, lmin, &err)) {
-        strv_pushf(&job->warnings, "cannot describe this platform for wheels: %s", err);
-        free(err);
-        goto out;
-    }
-    r = 0;
-out:
-    pyinfo_free(&pi);
-    return r;
+    const char *py = python_override ? python_override
+                     : job->python_version[0] ? job->python_version : NULL;
+    if (pytarget_init(t, job->real_pip, py, subdir, &err) == 0)
+        return 0;
+    strv_push_take(&job->warnings, err);
+    return -1;
 }
 
 static void add_error(struct pip_job *job, const char *why)
@@ -265,23 +53,39 @@ static void add_error(struct pip_job *job, const char *why)
     job->error = e;
 }
 
+/* The same file on SITE's own host: the path after /whl/ under the site's
+ * wheels root (the template up to {variant}, or its directory). */
+static char *mirror_copy(const struct site *site, const char *path)
+{
+    const char *tmpl = site->url[ROLE_WHEELS], *hole = strstr(tmpl, "{variant}");
+    size_t base = hole ? (size_t)(hole - tmpl) : (size_t)(strrchr(tmpl, '/') + 1 - tmpl);
+    const char *rest = !strncmp(path, "/whl/", 5) ? path + 5 : path + (path[0] == '/');
+    return xasprintf("%.*s%s", (int)base, tmpl, rest);
+}
+
 /* Read the metadata of the companion releases nobody knows the pairing of
  * yet (wheelmeta: PEP 658 files or range requests, cached for good) into
  * *pairs. A wheel that cannot be read leaves its pairing unknown. */
-static void settle_pairs(struct pip_job *job, const struct pipselect_input *in,
-                         const struct pep508_req *reqs, struct pippairs *pairs)
+static void settle_pairs(struct pip_job *job, const struct site *site,
+                         const struct pipselect_input *in, const struct pep508_req *reqs,
+                         struct pippairs *pairs)
 {
     const struct listing_entry **want;
     size_t n = pipselect_unpaired(in, reqs, job->ntreqs, RESOLVE_PIP_MAX_METADATA, &want);
     if (!n)
         return;
     struct wheelmeta_job *jobs = xcalloc(n, sizeof *jobs);
-    for (size_t i = 0; i < n; i++)
-        jobs[i] = (struct wheelmeta_job){ .url = want[i]->url, .wheel_hash = want[i]->hash,
+    char **urls = xcalloc(n, sizeof *urls);
+    for (size_t i = 0; i < n; i++) {
+        /* a page copied from upstream: its files are read on the mirror */
+        const char *up = site_is_official(site) ? NULL : urlmap_official_files_path(want[i]->url);
+        urls[i] = up ? mirror_copy(site, up) : xstrdup(want[i]->url);
+        jobs[i] = (struct wheelmeta_job){ .url = urls[i], .wheel_hash = want[i]->hash,
                                           .has_metadata = want[i]->has_metadata,
                                           .metadata_hash = want[i]->metadata_hash };
+    }
     struct fetch_opts o;
-    fetch_opts_from_config(&o, job->cfg, !strncmp(want[0]->url, "http:", 5));
+    fetch_opts_from_config(&o, job->cfg, !strncmp(urls[0], "http:", 5));
     double t0 = timing_now();
     wheelmeta_run(jobs, n, &o);
     timing_note("metadata", timing_now() - t0);
@@ -299,10 +103,45 @@ static void settle_pairs(struct pip_job *job, const struct pipselect_input *in,
             read++;
         free(err);
         wheelmeta_job_clear(&jobs[i]);
+        free(urls[i]);
     }
+    free(urls);
     strv_pushf(&job->notes, "pairings read from the metadata of %zu of %zu wheels", read, n);
     free(jobs);
     free(want);
+}
+
+/* A requirement naming a wheel on download.pytorch.org (a bare URL or
+ * name @ URL): the same file from the mirror's listing, when it has it. */
+static void map_direct(struct pip_job *job, struct pip_treq *t, const struct site *site,
+                       const struct pipselect_input *in)
+{
+    const char *u = t->req.url, *slash = strrchr(u, '/');
+    if (!urlmap_is_pytorch_host(u) || !slash)
+        return;
+    char *fn = listing_percent_decode(slash + 1, strcspn(slash + 1, "#?"));
+    const struct listing_entry *e = NULL;
+    for (size_t l = 0; l < in->nlistings && !e; l++)
+        for (size_t i = 0; i < in->listings[l].n && !e; i++)
+            if (!strcmp(in->listings[l].v[i].filename, fn))
+                e = &in->listings[l].v[i];
+    if (!e) {
+        strv_pushf(&job->notes, "%s: not on the mirror '%s'; kept as it is", fn, site->name);
+        free(fn);
+        return;
+    }
+    free(t->pinned);
+    if (t->bare_url) {
+        t->pinned = xstrdup(e->url);
+    } else {
+        struct pep508_req r = t->req;
+        r.url = e->url;
+        t->pinned = pep508_format(&r);
+    }
+    free(t->wheel_url);
+    t->wheel_url = xstrdup(e->url);
+    strv_pushf(&job->notes, "%s -> %s (the same file on '%s')", t->text, t->pinned, site->name);
+    free(fn);
 }
 
 /* Pins from one site's listings. */
@@ -316,10 +155,16 @@ static enum resolve_status pin_from(struct pip_job *job, const struct site *site
     struct pippairs pairs = { .table = table };
     struct pipselect_input in = *in_base;
     in.pairs = &pairs;
-    settle_pairs(job, &in, reqs, &pairs);
+    settle_pairs(job, site, &in, reqs, &pairs);
     struct pipselect_result *res = xcalloc(job->ntreqs, sizeof *res);
     size_t nerr = pipselect_pin(&in, reqs, job->ntreqs, res, NULL);
     for (size_t k = 0; k < job->ntreqs; k++) {
+        if (res[k].wheel) {
+            free(job->treqs[k].wheel_url);
+            free(job->treqs[k].wheel_hash);
+            job->treqs[k].wheel_url = xstrdup(res[k].wheel->url);
+            job->treqs[k].wheel_hash = res[k].wheel->hash ? xstrdup(res[k].wheel->hash) : NULL;
+        }
         int said = 0;  /* companions often repeat torch's reason */
         for (size_t j = 0; j < k && res[k].error; j++)
             said |= res[j].error && !strcmp(res[j].error, res[k].error);
@@ -334,11 +179,62 @@ static enum resolve_status pin_from(struct pip_job *job, const struct site *site
             strv_pushf(&job->notes, "%s: left to pip", job->treqs[k].text);
         }
     }
+    for (size_t k = 0; k < job->ntreqs; k++)
+        if (job->treqs[k].req.url)
+            map_direct(job, &job->treqs[k], site, &in);
     pipselect_results_free(res, job->ntreqs);
     free(res);
     free(reqs);
     pippairs_free(&pairs);
     return nerr ? RESOLVE_NONE_FITS : RESOLVE_OK;
+}
+
+/* Clear the pins of a site that turned out unusable. */
+static void unpin(struct pip_job *job)
+{
+    for (size_t k = 0; k < job->ntreqs; k++) {
+        free(job->treqs[k].pinned);
+        free(job->treqs[k].wheel_url);
+        job->treqs[k].pinned = job->treqs[k].wheel_url = NULL;
+    }
+}
+
+/* Some mirrors copy upstream's pages verbatim: their links send pip to
+ * download.pytorch.org for the multi-GB files. Each pinned wheel linked
+ * there is looked for on the mirror's own host (the same path); found (and
+ * not redirected upstream), the requirement names that copy directly.
+ * 0, or -1 when the mirror has no copy: it is no mirror for these wheels. */
+static int upstream_links(struct pip_job *job, const struct site *site)
+{
+    struct fetch_opts o;
+    fetch_opts_from_config(&o, job->cfg, !strncmp(site->url[ROLE_WHEELS], "http:", 5));
+    for (size_t k = 0; k < job->ntreqs; k++) {
+        struct pip_treq *t = &job->treqs[k];
+        const char *path = t->wheel_url ? urlmap_official_files_path(t->wheel_url) : NULL;
+        if (!path || site_is_official(site))
+            continue;
+        char *copy = mirror_copy(site, path), *final = NULL, *err = NULL;
+        long status = 0;
+        int ok = headcheck(&o, copy, &status, &final, &err) == 0 && status == 200 &&
+                 !(final && urlmap_official_files_path(final));
+        strv_pushf(&job->warnings, "wheels mirror '%s' links %s to %s%s", site->name,
+                   t->req.norm_name, t->wheel_url,
+                   ok ? ": its own copy is used instead" : " and has no copy of its own");
+        free(final);
+        free(err);
+        if (!ok) {
+            free(copy);
+            return -1;
+        }
+        struct pep508_req r = t->req;  /* shallow: only printed */
+        r.url = copy;
+        memset(&r.spec, 0, sizeof r.spec);  /* a direct reference has no version */
+        free(t->pinned);
+        t->pinned = pep508_format(&r);
+        free(t->wheel_url);
+        t->wheel_url = copy;
+    }
+    return 0;
 }
 
 /* The sites to ask, in order: the mirror the user named, else the [use]
@@ -378,6 +274,12 @@ static enum resolve_status resolve_sites(struct pip_job *job, const char *varian
 {
     const struct site *sites[16];
     size_t nsites = candidate_sites(job, sites, 16);
+    int nightly_mirror = 0;
+    for (size_t i = 0; i < nsites; i++)
+        nightly_mirror |= sites[i]->wheels_nightly && !site_is_official(sites[i]);
+    if (job->nightly && !nightly_mirror)
+        strv_pushf(&job->warnings, "none of the wheels mirrors in use carries nightly wheels: "
+                   "the nightly index stays download.pytorch.org");
     for (size_t i = 0; i < nsites; i++) {
         struct strv pages = STRV_INIT;
         struct listing *lists = NULL;
@@ -389,7 +291,7 @@ static enum resolve_status resolve_sites(struct pip_job *job, const char *varian
         } else if (site_pages(job, sites[i], variant, &pages)) {
             strv_pushf(&job->notes, "wheels mirror '%s' has no such wheels; skipped",
                        sites[i]->name);
-        } else if (fetch_site(job->cfg, sites[i], &pages, &lists, &why)) {
+        } else if (wheelpages_fetch(job->cfg, sites[i], &pages, &lists, &why)) {
             strv_pushf(&job->warnings, "wheels mirror '%s' failed (%s)%s", sites[i]->name, why,
                        i + 1 < nsites ? "; trying the next" : "");
             free(why);
@@ -402,7 +304,10 @@ static enum resolve_status resolve_sites(struct pip_job *job, const char *varian
                 listing_free(&lists[k]);
             free(lists);
             strv_clear(&pages);
-            return st;
+            if (st != RESOLVE_OK || upstream_links(job, sites[i]) == 0)
+                return st;
+            unpin(job);  /* next mirror */
+            continue;
         }
         strv_clear(&pages);
     }

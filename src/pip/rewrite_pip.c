@@ -389,6 +389,10 @@ int pip_job_emit(struct pip_job *job, const char *real_pip, struct strv *argv, c
                 cmdline_set_positional(&job->cl.items[k], t->pinned);
     }
     strv_push(argv, real_pip);
+    if (job->python_m) {
+        strv_push(argv, "-m");
+        strv_push(argv, "pip");
+    }
     cmdline_to_argv(&job->cl, argv);
     return 0;
 }

@@ -152,3 +152,51 @@ EOS
     [ "$status" -eq 0 ]
     [ "$output" = "$("$VENV/bin/pip" list --format freeze)" ]
 }
+
+@test "python -m pip, as the shell functions hand it over (torchshim pip --python PY): that venv gets the mirror's pins" {
+    run "$TORCHSHIM_BUILD/torchshim" pip --python "$VENV/bin/python" install torch torchvision --index-url https://download.pytorch.org/whl/cu121
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(torch_version)" = "2.3.1+cu121" ]
+    ts_log_requests '"GET /pytorch-wheels/cu121/torch-2\.3\.1%2Bcu121-.*\.whl HTTP/1\.1" 200'
+    TORCHSHIM_DRY_RUN=1 run "$TORCHSHIM_BUILD/torchshim" pip --python "$VENV" install torch --index-url https://download.pytorch.org/whl/cu121
+    [ "$output" = "$VENV/bin/python -m pip install torch==2.3.1+cu121 -f $MIRROR_URL/pytorch-wheels/cu121 -i $MIRROR_URL/pypi/simple" ]
+    # anything else of pip: one exec of the interpreter, untouched
+    TORCHSHIM_DRY_RUN=1 run "$TORCHSHIM_BUILD/torchshim" pip --python "$VENV/bin/python" list --format json
+    [ "$output" = "$VENV/bin/python -m pip list --format json" ]
+}
+
+@test "a wheel URL on download.pytorch.org becomes the same file on the mirror (bare URL and name @ URL)" {
+    local f="torch-2.3.1%2Bcu121-$(/usr/bin/python3 -c 'import sys; t="cp%d%d" % sys.version_info[:2]; print(t + "-" + t)')-linux_$(uname -m).whl"
+    TORCHSHIM_DRY_RUN=1 run pip install "https://download.pytorch.org/whl/cu121/$f"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == "$VENV/bin/pip install $MIRROR_URL/pytorch-wheels/cu121/$f "* ]]
+    run pip install "torch @ https://download.pytorch.org/whl/cu121/$f"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(torch_version)" = "2.3.1+cu121" ]
+    ts_log_requests '"GET /pytorch-wheels/cu121/torch-2\.3\.1%2Bcu121-.*\.whl HTTP/1\.1" 200'
+}
+
+@test "a nightly index with no mirror carrying nightlies: said, naming nightly, and left upstream" {
+    TORCHSHIM_DRY_RUN=1 run pip install --pre torch --index-url https://download.pytorch.org/whl/nightly/cu121
+    echo "$output"
+    [[ "$output" == *"carries nightly wheels"* ]]
+    [[ "$output" == *"--index-url https://download.pytorch.org/whl/nightly/cu121"* ]]
+}
+
+@test "a requirements file that includes -r base.txt and -c cons.txt (relative to it), run from elsewhere" {
+    mkdir -p "$BATS_TEST_TMPDIR/proj/reqs" "$BATS_TEST_TMPDIR/elsewhere"
+    printf -- '--index-url https://download.pytorch.org/whl/cu121\n-r base.txt\n-c cons.txt\n' \
+        > "$BATS_TEST_TMPDIR/proj/reqs/main.txt"
+    printf 'torch\n' > "$BATS_TEST_TMPDIR/proj/reqs/base.txt"
+    printf 'filelock<4\n' > "$BATS_TEST_TMPDIR/proj/reqs/cons.txt"
+    cd "$BATS_TEST_TMPDIR/elsewhere"
+    run pip install -r ../proj/reqs/main.txt
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(torch_version)" = "2.3.1+cu121" ]
+    # the user's files are unchanged
+    [ "$(cat "$BATS_TEST_TMPDIR/proj/reqs/base.txt")" = "torch" ]
+}

@@ -147,3 +147,34 @@ same() {
     [[ "$output" == *"torch==7.2.0+cu130 torchvision==1.7.0+cu130 torchaudio==7.2.0+cu130"* ]]
     [ "$(ts_log_count '\.whl')" -eq 0 ]
 }
+
+# copycat_config NAME...: [use] wheels = those sites (copycat, copycat-nocopy, flat)
+copycat_config() {
+    {
+        for s in copycat copycat-nocopy; do
+            printf '[mirror "%s"]\nwheels = %s/future/%s/{variant}\nwheels-format = simple\n' \
+                "$s" "$MIRROR_URL" "$s"
+        done
+        printf '[mirror "flat"]\nwheels = %s/future/mirror-flat/{variant}\nwheels-format = find-links\n' "$MIRROR_URL"
+        printf '[mirror "pypi"]\npypi = %s/future/pypi/simple\n' "$MIRROR_URL"
+        printf '[mirror "official"]\nwheels = http://127.0.0.1:9/whl/{variant}\npypi = http://127.0.0.1:9/pypi/simple\n'
+        printf '[use]\nwheels = %s\npypi = pypi\n' "$*"
+    } > "$BATS_FILE_TMPDIR/copycat.ini"
+    export TORCHSHIM_CONFIG=$BATS_FILE_TMPDIR/copycat.ini
+}
+
+@test "a mirror whose pages link back upstream: said, and its own copies of the files are what pip downloads" {
+    copycat_config copycat
+    same torch torchvision --index-url "$OFFICIAL" -- \
+         torch torchvision --index-url https://download.pytorch.org/whl/cu130
+    [[ "$output" == *"links torch to https://download-r2.pytorch.org/whl/cu130/"*"its own copy is used instead"* ]]
+    ts_log_requests '"GET /future/copycat/cu130/torch-7\.3\.0%2Bcu130-.*\.whl HTTP/1\.1" 200'
+}
+
+@test "a mirror linking upstream without copies of its own: the next mirror" {
+    copycat_config copycat-nocopy flat
+    same torch torchvision --index-url "$OFFICIAL" -- \
+         torch torchvision --index-url https://download.pytorch.org/whl/cu130
+    [[ "$output" == *"copycat-nocopy"*"has no copy of its own"* ]]
+    ts_log_requests '"GET /future/mirror-flat/cu130/torch-7\.3\.0%2Bcu130-.*\.whl HTTP/1\.1" 200'
+}

@@ -60,12 +60,12 @@ ts_install() {
     [[ "$output" == *"$T/real/pip install torch==2.0.0+cu118 -f $MIRROR_URL/pytorch-wheels/cu118"* ]]
 }
 
-@test "driver 470: the newest torch needs CUDA 12.x: the CPU build, with the reason" {
+@test "driver 470: the best variant it runs (cu118, not cu121: said why), and the mirror's newest torch for it" {
     machine nv470
     ts_install --dry-run torch
-    [[ "$output" == *"variant:  cpu"* ]]
-    [[ "$output" == *"470.82.01"* ]]
-    [[ "$output" == *"install torch==2.3.1+cpu -f $MIRROR_URL/pytorch-wheels/cpu"* ]]
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"variant:  cu118 (not newer: cu121 needs NVIDIA driver >= 525.60.13 (Linux), this one is 470.82.01)"* ]]
+    [[ "$output" == *"install torch==2.0.0+cu118 -f $MIRROR_URL/pytorch-wheels/cu118"* ]]
 }
 
 @test "driver 535: cu121 for torch 2.3.1" {
@@ -75,29 +75,62 @@ ts_install() {
     [[ "$output" == *"install torch==2.3.1+cu121 torchvision==0.18.1+cu121 torchaudio==2.3.1+cu121 -f $MIRROR_URL/pytorch-wheels/cu121"* ]]
 }
 
-@test "driver 580 (RTX 5090): cu130 for the newest torch; torch 2.3.1 has no kernels for it: CPU, with the reason" {
+# future_config: the mirror of invented releases (tests/fixtures/make-future.py):
+# its root listing names cu130/ and rocm6.1/, no table knows torch 7.x
+future_config() {
+    cat > "$T/future.ini" <<EOS
+[mirror "future"]
+wheels = $MIRROR_URL/future/mirror-flat/{variant}
+wheels-format = find-links
+pypi = $MIRROR_URL/future/pypi/simple
+[mirror "official"]
+wheels = http://127.0.0.1:9/whl/{variant}
+pypi = http://127.0.0.1:9/pypi/simple
+[use]
+wheels = future
+pypi = future
+EOS
+    export TORCHSHIM_CONFIG=$T/future.ini
+}
+
+@test "driver 580 (RTX 5090): cu130 and the newest torch the mirror has, a release no table knows" {
     machine nv580
-    ts_install --dry-run torch
+    future_config
+    ts_install --dry-run torch torchvision
+    [ "$status" -eq 0 ]
     [[ "$output" == *"variant:  cu130"* ]]
+    [[ "$output" == *"torch:    7.3.0+cu130"* ]]
+    [[ "$output" == *"install torch==7.3.0+cu130 torchvision==1.8.0+cu130 -f $MIRROR_URL/future/mirror-flat/cu130"* ]]
+}
+
+@test "driver 580 (RTX 5090) on a mirror without cu130: torch 2.3.1 has no kernels for it: CPU, with the reasons" {
+    machine nv580
     ts_install --dry-run torch==2.3.1
     [ "$status" -eq 0 ]
     [[ "$output" == *"compute capability 12.0"* ]]
+    [[ "$output" == *"runs cu130 too, but the mirror 'local' has no matching torch for it"* ]]
     [[ "$output" == *"install torch==2.3.1+cpu -f $MIRROR_URL/pytorch-wheels/cpu"* ]]
 }
 
-@test "compute capability 6.1: warned, and a variant that still supports it" {
+@test "compute capability 6.1: a variant that still supports it, from what the mirror has" {
     machine pascal580
     ts_install --dry-run torch
-    [[ "$output" == *"variant:  cu126"* ]]
-    [[ "$output" == *"6.1"* ]]
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"variant:  cu121"* ]]
+    # cu126 is the newest that runs a 6.1 GPU; the mirror stops at cu121
+    [[ "$output" == *"runs cu126 too"* ]]
 }
 
-@test "ROCm present: the rocm variant is offered on Linux" {
+@test "ROCm present: the rocm variant the mirror has, not newer than the machine's ROCm" {
     machine rocm612
-    ts_install --dry-run torch==2.4.1
+    future_config
+    ts_install --dry-run torch
+    [ "$status" -eq 0 ]
     [[ "$output" == *"ROCm:     6.1.2"* ]]
     [[ "$output" == *"variant:  rocm6.1"* ]]
-    # the newest torch needs ROCm 6.4: not this machine's 6.1
+    [[ "$output" == *"install torch==7.2.0+rocm6.1 -f $MIRROR_URL/future/mirror-flat/rocm6.1"* ]]
+    # a mirror without ROCm wheels: the CPU build, said
+    export TORCHSHIM_CONFIG=$T/config.ini
     ts_install --dry-run torch
     [[ "$output" == *"variant:  cpu"* ]]
 }
@@ -142,11 +175,19 @@ ts_install() {
     cmp "$T/expected" "$T/argv.pip"
 }
 
-@test "a release with no build for this machine: said, nothing runs" {
+@test "the mirror lacks the release for the variant the driver runs: the next it has, said" {
     machine nv470
-    ts_install torch==2.3.1
+    ts_install --dry-run torch==2.3.1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"runs cu118 too, but the mirror 'local' has no matching torch for it: cpu instead"* ]]
+    [[ "$output" == *"install torch==2.3.1+cpu "* ]]
+}
+
+@test "a release the mirror has for no variant: said, nothing runs" {
+    machine nv470
+    ts_install torch==2.4.1
     [ "$status" -eq 1 ]
-    [[ "$output" == *"no cu118 wheel"* ]]
+    [[ "$output" == *"torch 2.4.1 has no cpu wheel for"*"available: 2.3.1+cpu, 2.0.0+cpu"* ]]
     [ ! -e "$T/argv.pip" ]
 }
 

@@ -131,6 +131,20 @@ machine() {
     ts_log_requests '"GET /status/500/pypi/simple/typing-extensions/ HTTP/1.1" 500 '
 }
 
+@test "mirrors --probe: a mirror whose page links the wheel files to download.pytorch.org is reported" {
+    sites
+    printf '[mirror "copycat"]\nwheels = %s/future/copycat/{variant}\nwheels-format = simple\n' \
+        "$MIRROR_URL" >> "$T/data/torchshim.ini"
+    ts_fixtures_build >/dev/null
+    run "$SHIM" mirrors --probe --timeout 2 copycat good
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"copycat"*"ok, but its page links the files to download.pytorch.org: pip would download upstream"* ]]
+    local good
+    good=$(rows wheels "$output" | grep ' good ')
+    [[ "$good" =~ ok$ ]]
+}
+
 @test "mirrors --probe SITE: only that site" {
     sites
     run "$SHIM" mirrors --probe --timeout 2 good
@@ -238,9 +252,8 @@ EOS
     [[ "$output" == *"wheels:     local      ok, "* ]]
     [[ "$output" == *"conda:      local      ok, "* ]]
     [[ "$output" == *"nvidia:     official   "*"(http://127.0.0.1:9/nvidia/noarch/repodata.json)"* ]]
-    # the newest torch has cu126+ wheels only, the loopback mirror has up to
-    # cu121: install cannot answer, and doctor says so
-    [[ "$output" == *"would run:"$'\n'"  (torchshim install is not available: "?*")"* ]]
+    # the loopback mirror has up to cu121: install plans with what it has
+    [[ "$output" == *"would run:"$'\n'"  $T/real/pip install torch==2.3.1+cu121 torchvision==0.18.1+cu121 torchaudio==2.3.1+cu121 -f $MIRROR_URL/pytorch-wheels/cu121"* ]]
     [ ! -e "$T/argv.pip" ]
 }
 
@@ -313,8 +326,8 @@ assert probes[("wheels", "local")]["ok"] is True, probes
 assert probes[("wheels", "local")]["http_status"] == 200, probes
 assert probes[("wheels", "local")]["latency_ms"] >= 0, probes
 assert probes[("nvidia", "official")]["ok"] is False, probes
-# the newest torch has no wheels on the loopback mirror for this driver
-assert d["install"]["command"] is None and d["install"]["error"], d["install"]
+# the newest torch the loopback mirror has for this driver: cu121
+assert "torch==2.3.1+cu121" in d["install"]["command"] and d["install"]["error"] is None, d["install"]
 assert d["install"]["front_end"], d["install"]
 EOF
 }

@@ -97,6 +97,17 @@ static void test_probe_url(void **state)
                      cases[i].want);
         free(got);
     }
+    /* a simple index: its torch page, where the wheel links are */
+    {
+        struct site s;
+        memset(&s, 0, sizeof s);
+        s.name = (char *)"nju";
+        s.url[ROLE_WHEELS] = (char *)"https://mirror.nju.edu.cn/pytorch/whl/{variant}";
+        s.wheels_format = WHEELS_SIMPLE;
+        char *got = probe_url(&s, ROLE_WHEELS);
+        assert_string_equal(got, "https://mirror.nju.edu.cn/pytorch/whl/cpu/torch/");
+        free(got);
+    }
     /* a role the site does not serve */
     struct site s;
     memset(&s, 0, sizeof s);

@@ -542,9 +542,10 @@ static void test_many(void **state)
         assert_int_equal(j[k].requests, 1);
     }
     char *log = log_since(mark, N);
-    assert_int_equal(count(log, "\"GET "), N);
-    assert_int_equal(count(log, ".whl.metadata HTTP/1.1\" 200 "), N / 2);
-    assert_int_equal(count(log, ".whl HTTP/1.1\" 206 "), N / 2);
+    /* only this test's wheels: a request of the test before may be logged late */
+    assert_int_equal(count(log, "\"GET /many") - count(log, "\"GET /manyfiles"), N);
+    assert_int_equal(count(log, "-py3-none-any.whl.metadata HTTP/1.1\" 200 "), N / 2);
+    assert_int_equal(count(log, "-py3-none-any.whl HTTP/1.1\" 206 "), N / 2);
     free(log);
     for (int k = 0; k < N; k++) {
         wheelmeta_job_clear(&j[k]);

@@ -90,7 +90,7 @@ static enum run_outcome plan_pip(const struct plan *p, const struct config *cfg,
         strv_pushf(&args, "https://download.pytorch.org/whl/%s", p->backend);
     }
     strv_extend(&args, p->extra.v, p->extra.n);
-    struct pip_target t = { p->backend[0] ? p->backend : NULL, p->python, p->subdir, 1 };
+    struct pip_target t = { p->backend[0] ? p->backend : NULL, p->python, p->subdir, 1, 0 };
     enum run_outcome o = pip_run(cfg, tool_path, (int)args.n, args.v, &t, res);
     strv_clear(&args);
     return o;
