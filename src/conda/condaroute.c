@@ -23,11 +23,15 @@ static int in(const char *name, const char *const *list, size_t n)
     return 0;
 }
 
-/* 1: only releases the pytorch channel has; 0: newer ones too; -1: any (no version). */
+/* 1: only releases the pytorch channel has; 0: newer ones too (a lower
+ * bound past 2.5.1, or a newer version it matches); -1: any (no version). */
 static int only_old(const struct matchspec *ms)
 {
     if (!ms->vspec.root)
         return -1;
+    const char *lb = condaver_spec_lower_bound(&ms->vspec, NULL);
+    if (lb && condaver_cmp(lb, CONDASELECT_CHANNEL_LAST) > 0)
+        return 0;
     for (size_t i = 0; i < sizeof beyond / sizeof beyond[0]; i++)
         if (condaver_spec_match(&ms->vspec, beyond[i]))
             return 0;

@@ -151,7 +151,9 @@ static int item_info(struct rd_walk *w, struct jscan *s, const char *p, const ch
         return I_BAD;
     if (!(p = js_string(s, p, &kesc)))
         return item_status(s);
-    int is_subdir = !kesc && p - key == 8 && !memcmp(key + 1, "subdir", 6);
+    char *name = string_value(w, key, (size_t)(p - key), kesc);
+    int is_subdir = name && !strcmp(name, "subdir");   /* as cJSON reads the key */
+    free(name);
     if ((p = js_ws(p, s->e)) >= s->e)
         return s->more ? I_MORE : I_BAD;
     if (*p != ':')
@@ -211,12 +213,15 @@ static int top_key(struct rd_walk *w, struct jscan *s, const char *p, const char
     *endp = p + 1;
     w->kind = K_OTHER;
     unsigned bit = 0;
-    if (!esc && klen == 8 && !memcmp(k + 1, "packages", 8))
+    /* the key as cJSON reads it: escapes decoded, a NUL ends it */
+    char *key = string_value(w, k, klen + 2, esc);
+    if (key && !strcmp(key, "packages"))
         bit = SEEN_PACKAGES;
-    else if (!esc && klen == 14 && !memcmp(k + 1, "packages.conda", 14))
+    else if (key && !strcmp(key, "packages.conda"))
         bit = SEEN_CONDA;
-    else if (!esc && klen == 4 && !memcmp(k + 1, "info", 4))
+    else if (key && !strcmp(key, "info"))
         bit = SEEN_INFO;
+    free(key);
     if (bit && !(w->seen & bit)) {
         w->seen |= bit;
         w->kind = bit == SEEN_INFO ? K_INFO : K_PACKAGES;
