@@ -140,8 +140,9 @@ static int on_entry(void *user, const char *section, const char *key, const char
         if (!dst)
             goto unknown;
         if (parse_long(value, dst)) {
-            seterr(&x->err, "%s: [network] %s = %s is not a number of seconds", x->file, key,
-                   value);
+            if (!x->err)  /* inih goes on after an error: the first one counts */
+                seterr(&x->err, "%s: [network] %s = %s is not a number of seconds", x->file,
+                       key, value);
             return 0;
         }
     } else if (!strcmp(section, "packages")) {
@@ -165,8 +166,9 @@ static int on_entry(void *user, const char *section, const char *key, const char
             else if (!strcmp(value, "simple"))
                 s->wheels_format = WHEELS_SIMPLE;
             else {
-                seterr(&x->err, "%s: [mirror \"%s\"] wheels-format = %s: use find-links or "
-                       "simple", x->file, s->name, value);
+                if (!x->err)
+                    seterr(&x->err, "%s: [mirror \"%s\"] wheels-format = %s: use find-links "
+                           "or simple", x->file, s->name, value);
                 return 0;
             }
         } else if (!strcmp(key, "wheels-nightly")) {

@@ -480,7 +480,11 @@ static int parse_clause(const char *c, struct pep440_spec *s, const char **why)
             return -1;
         }
     }
-    if (s->op == PEP440_OP_ARBITRARY) {
+    if (s->op == PEP440_OP_ARBITRARY) {  /* packaging: [^\s;)]* */
+        if (strpbrk(ver, ";)#'\"")) {
+            *why = "';', ')', '#' or a quote in an arbitrary equality";
+            return -1;
+        }
         s->text = xstrdup(ver);
         return 0;
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "msg.h"
 #include "str.h"
 
@@ -62,7 +63,7 @@ static int has_archive_ext(const char *tok, size_t n)
 /* Would pip read this first token as a path or URL rather than a name? */
 static int looks_unnamed(const char *s)
 {
-    size_t n = strcspn(s, " \t[(;<>=!~@,");
+    size_t n = strcspn(s, " \t\n\v\f\r[(;<>=!~@,");
     if (n == 0)
         return 0;
     if (s[0] == '.' || memchr(s, '/', n) || memchr(s, '\\', n) || memchr(s, ':', n))
@@ -166,7 +167,8 @@ static int parse_version(char **pp, const char *orig, struct pep508_req *r, char
         char *u = p = skip_ws(p + 1);
         while (*p && !isspace((unsigned char)*p))
             p++;
-        if (p == u || !memchr(u, ':', (size_t)(p - u)))
+        /* a URL's scheme starts with a letter (RFC 3986) */
+        if (p == u || !isalpha((unsigned char)*u) || !memchr(u, ':', (size_t)(p - u)))
             return invalid(err, orig, "expected a URL after '@'");
         r->url = xstrndup(u, (size_t)(p - u));
         *pp = skip_ws(p);
@@ -211,6 +213,9 @@ static int parse_line(char *s, const char *orig, struct pep508_req *r, char **er
         char *m = str_trim(p + 1);
         if (!*m)
             return invalid(err, orig, "empty marker after ';'");
+        /* a marker starts with a variable, '(' or a quoted string */
+        if (!isalpha((unsigned char)*m) && !strchr("(\"'", *m))
+            return invalid(err, orig, "a marker cannot start with '%c'", *m);
         r->marker = xstrdup(m);
     } else if (*p) {
         return invalid(err, orig, "unexpected '%s'", p);
@@ -278,42 +283,22 @@ int pep508_set_specifier(struct pep508_req *r, const char *spec, char **err)
 
 char *pep508_format(const struct pep508_req *r)
 {
-    char *spec = pep440_specset_str(&r->spec);
-    size_t cap = strlen(r->name) + strlen(spec) + 16;
+    struct buf b = BUF_INIT;
+    buf_adds(&b, r->name);
     for (size_t i = 0; i < r->extras.n; i++)
-        cap += strlen(r->extras.v[i]) + 1;
-    if (r->url)
-        cap += strlen(r->url);
-    if (r->marker)
-        cap += strlen(r->marker);
-    if (r->options)
-        cap += strlen(r->options);
-
-    char *out = xmalloc(cap);
-    strcpy(out, r->name);
-    if (r->extras.n) {
-        strcat(out, "[");
-        for (size_t i = 0; i < r->extras.n; i++) {
-            if (i)
-                strcat(out, ",");
-            strcat(out, r->extras.v[i]);
-        }
-        strcat(out, "]");
-    }
+        buf_addf(&b, "%s%s", i ? "," : "[", r->extras.v[i]);
+    if (r->extras.n)
+        buf_addc(&b, ']');
     if (r->url) {
-        strcat(out, " @ ");
-        strcat(out, r->url);
+        buf_addf(&b, " @ %s", r->url);
     } else {
-        strcat(out, spec);
+        char *spec = pep440_specset_str(&r->spec);
+        buf_adds(&b, spec);
+        free(spec);
     }
-    if (r->marker) {
-        strcat(out, r->url ? " ; " : "; ");
-        strcat(out, r->marker);
-    }
-    if (r->options) {
-        strcat(out, " ");
-        strcat(out, r->options);
-    }
-    free(spec);
-    return out;
+    if (r->marker)
+        buf_addf(&b, "%s%s", r->url ? " ; " : "; ", r->marker);
+    if (r->options)
+        buf_addf(&b, " %s", r->options);
+    return buf_detach(&b, NULL);
 }
