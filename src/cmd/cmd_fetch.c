@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "fetchcfg.h"
 #include "fileio.h"
+#include "findtool.h"
 #include "msg.h"
 #include "pip_run.h"
 #include "pipfetch.h"
@@ -35,6 +36,23 @@ static const struct optdef fetch_opts[] = {
     OPTDEF_END,
 };
 
+/* The pip whose Python the wheels are for, as the shim would find it (never
+ * torchshim itself); "pip" when --python names the Python. NULL after
+ * saying why. */
+static char *real_pip(const struct plan *p)
+{
+    struct self_id self;
+    char *real = NULL, *err = NULL;
+    if (p->python)
+        return xstrdup("pip");
+    self_identify_path(&self, getenv("TORCHSHIM_FRONT"));
+    if (findtool_locate("pip", MODE_PIP, &self, NULL, &real, &err) == 0)
+        return real;
+    errorf("%s (or name the Python: --python X.Y)", err);
+    free(err);
+    return NULL;
+}
+
 /* Resolve the packages as `pip install PKG... --index-url
  * download.pytorch.org/whl/BACKEND` would be (plan.c's pip plan) and take
  * the pinned wheels. 0, or the exit status after saying why. */
@@ -51,8 +69,11 @@ static int resolve_wheels(struct cmd_ctx *c, const struct plan *p, struct pipfet
     struct pip_target t = { p->backend[0] ? p->backend : NULL, p->python, p->subdir, 1 };
     struct pip_run_opts o = { .target = &t, .wheels = w };
     struct run_result res = RUN_RESULT_INIT;
-    enum run_outcome out = pip_run_with(&c->cfg, "pip", (int)args.n, args.v, &o, &res);
-    int r = cmd_plan_said(&res, out);
+    char *pip = real_pip(p);
+    int r = 1;
+    if (pip)
+        r = cmd_plan_said(&res, pip_run_with(&c->cfg, pip, (int)args.n, args.v, &o, &res));
+    free(pip);
     run_result_free(&res);
     strv_clear(&args);
     if (r == 0 && !w->n) {
