@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cache.h"
 #include "fetchcfg.h"
 #include "listing.h"
 #include "msg.h"
@@ -296,38 +297,85 @@ static int any_http(const struct pipfetch_wheels *w)
     return 0;
 }
 
-/* auto: the wheels not in the store are prefetched when above the
- * threshold; their sizes asked all at once. */
-static void apply_threshold(struct pip_job *job, struct choice *c)
+/* A wheel's size, remembered: a wheel file never changes (its sha256, when
+ * known, is the validator), so a size asked once is asked never again. */
+static char *size_key(const struct pipfetch_wheel *w)
+{
+    return xasprintf("wheel-size %s", w->urls.v[0]);
+}
+
+static int64_t size_cached(const struct pipfetch_wheel *w)
+{
+    const char *dir = cache_dir_default();
+    char *key = size_key(w), *data = NULL, *end;
+    size_t len;
+    long long v = -1;
+    if (dir && cache_get_blob(dir, key, w->sha256 ? w->sha256 : "", &data, &len) == 0) {
+        v = strtoll(data, &end, 10);
+        if (end == data || *end)
+            v = -1;
+    }
+    free(data);
+    free(key);
+    return v;
+}
+
+static void size_remember(const struct pipfetch_wheel *w)
+{
+    const char *dir = cache_dir_default();
+    char *key = size_key(w), *v = xasprintf("%lld", (long long)w->size);
+    if (dir)
+        cache_put_blob(dir, key, w->sha256 ? w->sha256 : "", v, strlen(v));
+    free(key);
+    free(v);
+}
+
+/* The sizes of the wheels not taken yet: remembered, else asked all at
+ * once (a ranged GET of byte 0 each). */
+static void learn_sizes(struct pip_job *job, struct choice *c)
 {
     struct size_probe *p = xcalloc(c->w.n, sizeof *p);
     size_t *idx = xcalloc(c->w.n, sizeof *idx), n = 0;
-    for (size_t i = 0; i < c->w.n; i++)
-        if (!c->take[i]) {
-            p[n].url = c->w.v[i].urls.v[0];
-            idx[n++] = i;
-        }
+    for (size_t i = 0; i < c->w.n; i++) {
+        if (c->take[i] || (c->w.v[i].size = size_cached(&c->w.v[i])) >= 0)
+            continue;
+        p[n].url = c->w.v[i].urls.v[0];
+        idx[n++] = i;
+    }
     struct fetch_opts fo;
     fetch_opts_from_config(&fo, job->cfg, any_http(&c->w));
     size_probe_run(p, n, &fo);
-    char size[16], thr[16];
-    dl_human_bytes(job->cfg->prefetch_threshold, thr, sizeof thr);
     for (size_t k = 0; k < n; k++) {
         struct pipfetch_wheel *w = &c->w.v[idx[k]];
-        w->size = p[k].size;
-        dl_human_bytes(p[k].size, size, sizeof size);
-        if (p[k].size < 0)
+        if ((w->size = p[k].size) >= 0)
+            size_remember(w);
+        else
             strv_pushf(&job->notes, "prefetch: %s: size unknown (%s): left to pip", w->filename,
                        p[k].error ? p[k].error : "no Content-Range or Content-Length");
-        else if (p[k].size <= job->cfg->prefetch_threshold)
-            strv_pushf(&job->notes, "prefetch: %s: %s, not above the threshold (%s): left to "
-                       "pip", w->filename, size, thr);
-        else
-            c->take[idx[k]] = 1;
         size_probe_clear(&p[k]);
     }
     free(p);
     free(idx);
+}
+
+/* auto: the wheels not in the store are prefetched when above the
+ * threshold. */
+static void apply_threshold(struct pip_job *job, struct choice *c)
+{
+    char size[16], thr[16];
+    learn_sizes(job, c);
+    dl_human_bytes(job->cfg->prefetch_threshold, thr, sizeof thr);
+    for (size_t i = 0; i < c->w.n; i++) {
+        const struct pipfetch_wheel *w = &c->w.v[i];
+        if (c->take[i] || w->size < 0)
+            continue;
+        dl_human_bytes(w->size, size, sizeof size);
+        if (w->size > job->cfg->prefetch_threshold)
+            c->take[i] = 1;
+        else
+            strv_pushf(&job->notes, "prefetch: %s: %s, not above the threshold (%s): left to "
+                       "pip", w->filename, size, thr);
+    }
 }
 
 /* Fill C for JOB's rewritable wheels in STORE; returns how many are taken. */

@@ -12,7 +12,10 @@
  *     enabled = always, or (auto) its size is above [prefetch] threshold.
  *     The size is asked before downloading with one ranged GET of byte 0
  *     on the mirror that answered (sizeprobe.h): the listings carry no
- *     sizes. A wheel whose size cannot be learnt is left to pip (a note).
+ *     sizes. A wheel file never changes, so the answer is kept in the
+ *     cache (blob "wheel-size <url>", validated by its sha256 when known)
+ *     and never asked again. A wheel whose size cannot be learnt is left
+ *     to pip (a note).
  * Which requirements: those of the command line and of requirements files
  * the command names with -r (their copy gets the line, as the pin step's
  * copy does); not those of constraints files (pip refuses links there) nor
