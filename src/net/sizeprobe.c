@@ -16,7 +16,9 @@ struct sp_xfer {
     CURL *easy;
     int active;
     int stopped;               /* we stopped a 200 at its first byte */
+    int get;                   /* the fallback GET (HEAD was refused) */
     int64_t cr_total, clen;    /* of the current response; -1 unknown */
+    int accept_ranges;         /* ... "Accept-Ranges: bytes" */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -66,6 +68,9 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
     const char *v;
     if (n >= 5 && !strncmp(p, "HTTP/", 5)) {  /* a new response (after a redirect) */
         x->cr_total = x->clen = -1;
+        x->accept_ranges = 0;
+    } else if ((v = header_value(p, n, "accept-ranges", buf, sizeof buf))) {
+        x->accept_ranges = strstr(v, "bytes") != NULL;
     } else if ((v = header_value(p, n, "content-range", buf, sizeof buf))) {
         x->cr_total = size_probe_content_range_total(v);
     } else if ((v = header_value(p, n, "content-length", buf, sizeof buf))) {
@@ -93,10 +98,11 @@ static void settle(struct sp_xfer *x, CURLcode res)
     struct size_probe *p = x->p;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &p->status);
     int answered = res == CURLE_OK || (res == CURLE_WRITE_ERROR && x->stopped);
-    if (answered && p->status == 206) {
+    if (answered && x->get && p->status == 206) {
         p->ranges = 1;
         p->size = x->cr_total;
-    } else if (answered && p->status == 200) {
+    } else if (answered && p->status >= 200 && p->status < 300) {
+        p->ranges = x->accept_ranges;
         p->size = x->clen;
     } else if (answered || res == CURLE_HTTP_RETURNED_ERROR) {
         p->error = xasprintf("HTTP %ld", p->status);
@@ -107,6 +113,25 @@ static void settle(struct sp_xfer *x, CURLcode res)
              p->error ? p->error : p->size >= 0 ? "size known" : "size unknown");
 }
 
+/* HEAD refused (405 Method Not Allowed, 501 Not Implemented)? */
+static int head_refused(struct sp_xfer *x, CURLcode res)
+{
+    long status = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    return !x->get && res == CURLE_HTTP_RETURNED_ERROR && (status == 405 || status == 501);
+}
+
+static void ask(struct sp_xfer *x)
+{
+    curl_easy_setopt(x->easy, CURLOPT_NOBODY, x->get ? 0L : 1L);
+    curl_easy_setopt(x->easy, CURLOPT_RANGE, x->get ? "0-0" : NULL);
+    x->cr_total = x->clen = -1;
+    x->accept_ranges = 0;
+    x->errbuf[0] = '\0';
+    verbosef("size probe: %s %s%s", x->get ? "GET" : "HEAD", x->p->url,
+             x->get ? " Range: bytes=0-0" : "");
+}
+
 static void on_done(struct curluv *cu, CURL *easy, CURLcode res)
 {
     struct sp_run *run = cu->data;
@@ -114,8 +139,14 @@ static void on_done(struct curluv *cu, CURL *easy, CURLcode res)
         struct sp_xfer *x = &run->x[i];
         if (x->easy != easy || !x->active)
             continue;
-        settle(x, res);
         curl_multi_remove_handle(run->multi, easy);
+        if (head_refused(x, res)) {
+            x->get = 1;
+            ask(x);
+            if (curl_multi_add_handle(run->multi, easy) == CURLM_OK)
+                return;
+        }
+        settle(x, res);
         x->active = 0;
         run->left--;
         return;
@@ -130,7 +161,7 @@ static int start(struct sp_run *run, struct sp_xfer *x, const struct http_settin
         return -1;
     }
     httpeasy_setup(x->easy, hs, x->p->url, x->errbuf);
-    curl_easy_setopt(x->easy, CURLOPT_RANGE, "0-0");
+    ask(x);
     curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
@@ -141,7 +172,6 @@ static int start(struct sp_run *run, struct sp_xfer *x, const struct http_settin
         x->p->error = xstrdup(curl_multi_strerror(mc));
         return -1;
     }
-    verbosef("size probe: GET %s Range: bytes=0-0", x->p->url);
     x->active = 1;
     run->left++;
     return 0;

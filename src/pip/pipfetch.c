@@ -331,7 +331,7 @@ static void size_remember(const struct pipfetch_wheel *w)
 }
 
 /* The sizes of the wheels not taken yet: remembered, else asked all at
- * once (a ranged GET of byte 0 each). */
+ * once (a HEAD request each). */
 static void learn_sizes(struct pip_job *job, struct choice *c)
 {
     struct size_probe *p = xcalloc(c->w.n, sizeof *p);

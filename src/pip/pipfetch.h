@@ -10,9 +10,9 @@
  *     not TORCHSHIM_DRY_RUN (download and wheel are never prefetched);
  *   - per wheel: it is in the store already (verified: no request), or
  *     enabled = always, or (auto) its size is above [prefetch] threshold.
- *     The size is asked before downloading with one ranged GET of byte 0
- *     on the mirror that answered (sizeprobe.h): the listings carry no
- *     sizes. A wheel file never changes, so the answer is kept in the
+ *     The size is asked before downloading with one HEAD request to the
+ *     mirror that answered (sizeprobe.h; a ranged GET of byte 0 where HEAD
+ *     is refused): the listings carry no sizes. A wheel file never changes, so the answer is kept in the
  *     cache (blob "wheel-size <url>", validated by its sha256 when known)
  *     and never asked again. A wheel whose size cannot be learnt is left
  *     to pip (a note).

@@ -163,10 +163,10 @@ static void test_probe(void **state)
     struct fetch_opts o = { .connect_timeout_ms = 1000, .total_timeout_ms = 5000 };
     assert_int_equal(size_probe_run(p, 4, &o), 2);
     assert_int_equal(p[0].size, g.size);
-    assert_true(p[0].ranges);
-    assert_int_equal(p[0].status, 206);
+    assert_true(p[0].ranges);                /* Accept-Ranges: bytes */
+    assert_int_equal(p[0].status, 200);
     assert_null(p[0].error);
-    assert_int_equal(p[1].size, g.size);     /* from Content-Length */
+    assert_int_equal(p[1].size, g.size);
     assert_false(p[1].ranges);
     assert_int_equal(p[1].status, 200);
     assert_int_equal(p[2].size, -1);
@@ -174,8 +174,10 @@ static void test_probe(void **state)
     assert_non_null(p[2].error);
     assert_int_equal(p[3].size, -1);
     assert_non_null(p[3].error);
-    /* the ranged one asked for byte 0 only */
-    assert_int_equal(log_count("\"GET /" WHEEL " HTTP/1.1\" 206 1 ", 1), 1);
+    /* HEAD requests: no body sent */
+    assert_int_equal(log_count("\"HEAD /" WHEEL " HTTP/1.1\" 200 0 ", 1), 1);
+    assert_int_equal(log_count("\"HEAD /norange/" WHEEL " HTTP/1.1\" 200 0 ", 1), 1);
+    assert_int_equal(log_count("\"GET /", 0), 0);
     for (int i = 0; i < 4; i++) {
         size_probe_clear(&p[i]);
         free(u[i]);
@@ -185,6 +187,42 @@ static void test_probe(void **state)
     assert_int_equal(size_probe_run(p, 1, &o), 0);
     assert_non_null(p[0].error);
     size_probe_clear(&p[0]);
+}
+
+/* A server that refuses HEAD (405) and ignores ranges (python3's
+ * http.server): the probe falls back to a GET of byte 0, takes the size
+ * from the 200's Content-Length and stops at its first body byte. */
+static void test_probe_head_refused(void **state)
+{
+    (void)state;
+    NEED_NGINX();
+    char *pidf = xasprintf("%s/py.pid", g.tmp), *portf = xasprintf("%s/py.port", g.tmp);
+    int r = run_cmd("cd '%s' && python3 -c '\n"
+                    "import http.server, sys\n"
+                    "class H(http.server.SimpleHTTPRequestHandler):\n"
+                    "    def do_HEAD(self): self.send_error(405)\n"
+                    "    def log_message(self, *a): pass\n"
+                    "s = http.server.ThreadingHTTPServer((\"127.0.0.1\", 0), H)\n"
+                    "open(sys.argv[1], \"w\").write(str(s.server_address[1]))\n"
+                    "s.serve_forever()' '%s' >/dev/null 2>&1 & echo $! >'%s'",
+                    g.root, portf, pidf);
+    assert_int_equal(r, 0);
+    char *text = NULL;
+    for (int i = 0; i < 100 && file_read(portf, 64, &text, NULL, NULL) != 0; i++)
+        usleep(50000);
+    assert_non_null(text);
+    char *url = xasprintf("http://127.0.0.1:%s/" WHEEL, text);
+    struct size_probe p = { .url = url };
+    assert_int_equal(size_probe_run(&p, 1, NULL), 1);
+    assert_int_equal(p.size, g.size);
+    assert_false(p.ranges);
+    assert_int_equal(p.status, 200);
+    size_probe_clear(&p);
+    run_cmd("kill $(cat '%s')", pidf);
+    free(url);
+    free(text);
+    free(pidf);
+    free(portf);
 }
 
 static int hook_calls;
@@ -272,6 +310,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_content_range),
         cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_probe_head_refused),
         cmocka_unit_test(test_download_then_reuse),
         cmocka_unit_test(test_mismatch),
     };
