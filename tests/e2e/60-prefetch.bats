@@ -169,6 +169,42 @@ install_torch() {
     grep -qF "torch @ file://$TORCHSHIM_CACHE_DIR/wheels/torch-2.3.1%2Bcu121-cp311-cp311-linux_x86_64.whl ; python_version >= \"3.8\"" "$copy"
 }
 
+@test "two configured mirrors list the wheel: both carry ranges; the sha256 comes from the one that lists it" {
+    # "flat" answers first (an autoindex: no hashes); "simple" lists the
+    # same file with its #sha256=: the digest is taken from there, and the
+    # connections are spread over both (each capped: /rate/)
+    cat >"$BATS_TEST_TMPDIR/two.ini" <<EOS
+[mirror "flat"]
+wheels = $MIRROR_URL/rate/pytorch-wheels/{variant}
+wheels-format = find-links
+pypi = $MIRROR_URL/pypi/simple
+[mirror "simple"]
+wheels = $MIRROR_URL/rate/whl/{variant}
+wheels-format = simple
+[mirror "official"]
+wheels = http://127.0.0.1:9/whl/{variant}
+pypi = http://127.0.0.1:9/pypi/simple
+conda = http://127.0.0.1:9
+[use]
+wheels = flat simple
+pypi = flat
+[prefetch]
+threshold = 1M
+EOS
+    TORCHSHIM_CONFIG=$BATS_TEST_TMPDIR/two.ini TORCHSHIM_VERBOSE=1 \
+        run pip install torch==2.3.1 --index-url https://download.pytorch.org/whl/cu121
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(torch_version)" = "2.3.1+cu121" ]
+    [[ "$output" == *"prefetch: $WHEEL: sha256 from mirror 'simple'"* ]]
+    [[ "$output" == *"2 mirror(s)"* ]]
+    [[ "$output" == *"Processing $TORCHSHIM_CACHE_DIR/wheels/$WHEEL"* ]]
+    sleep 0.3
+    [ "$(ts_log_count "GET /rate/pytorch-wheels/cu121/$WHEEL_URL_NAME HTTP/1\.1\" 206 .*ua=\"torchshim/")" -ge 1 ]
+    [ "$(ts_log_count "GET /rate/whl/cu121/$WHEEL_URL_NAME HTTP/1\.1\" 206 .*ua=\"torchshim/")" -ge 1 ]
+    [ "$(pips)" -eq 0 ]
+}
+
 @test "TORCHSHIM_PREFETCH=0: no prefetch, pip downloads the wheel" {
     TORCHSHIM_PREFETCH=0 install_torch
     [ "$status" -eq 0 ]
