@@ -12,8 +12,10 @@
 #include "msg.h"
 #include "pep508.h"
 #include "pipcmd.h"
+#include "pep440.h"
 #include "prefetch.h"
 #include "progress.h"
+#include "pyinfo.h"
 #include "sizeprobe.h"
 #include "wheelname.h"
 #include "wheelpages.h"
@@ -272,6 +274,8 @@ struct choice {
     char **dests;
     int *take;                     /* the wheel is prefetched (or reused) */
     int *reused;                   /* ... from the store, checked before any request */
+    int *installed;                /* the environment has this very version: pip
+                                      will not download it, neither do we */
 };
 
 static void choice_free(struct choice *c)
@@ -284,6 +288,7 @@ static void choice_free(struct choice *c)
     free(c->dests);
     free(c->take);
     free(c->reused);
+    free(c->installed);
     pipfetch_wheels_free(&c->w);
 }
 
@@ -337,7 +342,7 @@ static void learn_sizes(struct pip_job *job, struct choice *c)
     struct size_probe *p = xcalloc(c->w.n, sizeof *p);
     size_t *idx = xcalloc(c->w.n, sizeof *idx), n = 0;
     for (size_t i = 0; i < c->w.n; i++) {
-        if (c->take[i] || (c->w.v[i].size = size_cached(&c->w.v[i])) >= 0)
+        if (c->take[i] || c->installed[i] || (c->w.v[i].size = size_cached(&c->w.v[i])) >= 0)
             continue;
         p[n].url = c->w.v[i].urls.v[0];
         idx[n++] = i;
@@ -367,7 +372,7 @@ static void apply_threshold(struct pip_job *job, struct choice *c)
     dl_human_bytes(job->cfg->prefetch_threshold, thr, sizeof thr);
     for (size_t i = 0; i < c->w.n; i++) {
         const struct pipfetch_wheel *w = &c->w.v[i];
-        if (c->take[i] || w->size < 0)
+        if (c->take[i] || c->installed[i] || w->size < 0)
             continue;
         dl_human_bytes(w->size, size, sizeof size);
         if (w->size > job->cfg->prefetch_threshold)
@@ -376,6 +381,45 @@ static void apply_threshold(struct pip_job *job, struct choice *c)
             strv_pushf(&job->notes, "prefetch: %s: %s, not above the threshold (%s): left to "
                        "pip", w->filename, size, thr);
     }
+}
+
+/* Is W's very version installed where pip installs (the real pip's
+ * environment; not with --target, --prefix, --root, --python, and not when
+ * pip reinstalls anyway)? Then pip says "Requirement already satisfied"
+ * and downloads nothing. */
+static int installed_already(struct pip_job *job, const struct pyinfo *pi,
+                             const struct pipfetch_wheel *w)
+{
+    struct wheelname wn;
+    struct pyinfo_dist d = { 0 };
+    struct pep440 v;
+    int same = 0;
+    memset(&v, 0, sizeof v);
+    if (wheelname_parse(w->filename, &wn) < 0)
+        return 0;
+    if (pyinfo_find_dist(pi, wn.norm_name, &d) == 1 && pep440_parse(d.version, &v) == 0)
+        same = pep440_cmp(&v, &wn.version) == 0;
+    pep440_free(&v);
+    if (same)
+        strv_pushf(&job->notes, "prefetch: %s %s is installed already: left to pip",
+                   wn.norm_name, d.version);
+    pyinfo_dist_free(&d);
+    wheelname_free(&wn);
+    return same;
+}
+
+static void mark_installed(struct pip_job *job, struct choice *c)
+{
+    static const char *const elsewhere[] = { "force-reinstall", "ignore-installed", "target",
+                                             "prefix", "root", "python" };
+    struct pyinfo pi = PYINFO_INIT;
+    for (size_t k = 0; k < sizeof elsewhere / sizeof *elsewhere; k++)
+        if (pip_opt(job, elsewhere[k]))
+            return;
+    if (job->real_pip && pyinfo_from_pip(job->real_pip, &pi) == 0)
+        for (size_t i = 0; i < c->w.n; i++)
+            c->installed[i] = !c->take[i] && installed_already(job, &pi, &c->w.v[i]);
+    pyinfo_free(&pi);
 }
 
 /* Fill C for JOB's rewritable wheels in STORE; returns how many are taken. */
@@ -388,15 +432,19 @@ static size_t choose(struct pip_job *job, struct choice *c, const char *store,
     c->dests = xcalloc(n ? n : 1, sizeof *c->dests);
     c->take = xcalloc(n ? n : 1, sizeof *c->take);
     c->reused = xcalloc(n ? n : 1, sizeof *c->reused);
+    c->installed = xcalloc(n ? n : 1, sizeof *c->installed);
     for (size_t i = 0; i < n; i++) {
         struct pipfetch_wheel *w = &c->w.v[i];
         c->dests[i] = xasprintf("%s/%s", store, w->filename);
         c->items[i] = (struct prefetch_item){ .dest = c->dests[i], .sha256 = w->sha256 };
         prefetch_item_clear(&c->items[i]);
         c->take[i] = c->reused[i] = prefetch_have(&c->items[i], stamps);
-        if (!c->take[i] && mode == PREFETCH_ALWAYS)
+    }
+    mark_installed(job, c);
+    for (size_t i = 0; i < n; i++) {
+        if (!c->take[i] && !c->installed[i] && mode == PREFETCH_ALWAYS)
             c->take[i] = 1;
-        unknown += !c->take[i];
+        unknown += !c->take[i] && !c->installed[i];
     }
     if (unknown && mode == PREFETCH_AUTO)
         apply_threshold(job, c);

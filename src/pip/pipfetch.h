@@ -8,6 +8,10 @@
  *   - the command is a real install on this machine: `pip install`, without
  *     --dry-run, --platform/--abi/--implementation, --python-version, and
  *     not TORCHSHIM_DRY_RUN (download and wheel are never prefetched);
+ *   - per wheel: not when the environment of the real pip has that very
+ *     version installed (pip would say "already satisfied" and download
+ *     nothing), unless pip reinstalls (--force-reinstall, -I) or installs
+ *     elsewhere (--target, --prefix, --root, --python);
  *   - per wheel: it is in the store already (verified: no request), or
  *     enabled = always, or (auto) its size is above [prefetch] threshold.
  *     The size is asked before downloading with one HEAD request to the

@@ -155,6 +155,24 @@ install_torch() {
     [ ! -e "$TORCHSHIM_CACHE_DIR/wheels/.verified/$WHEEL" ]
 }
 
+@test "torch already installed in that version: nothing is prefetched (pip downloads nothing either); --force-reinstall is" {
+    TORCHSHIM_PREFETCH=0 run pip install torch==2.3.1 --index-url https://download.pytorch.org/whl/cu121
+    [ "$status" -eq 0 ]
+    ts_log_clear
+    TORCHSHIM_VERBOSE=1 run pip install torch==2.3.1 --index-url https://download.pytorch.org/whl/cu121
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"prefetch: torch 2.3.1+cu121 is installed already: left to pip"* ]]
+    [[ "$output" == *"Requirement already satisfied: torch==2.3.1+cu121"* ]]
+    sleep 0.3
+    [ "$(ts_log_count "$WHEEL_URL_NAME")" -eq 0 ]
+    run pip install --force-reinstall --no-deps torch==2.3.1 --index-url https://download.pytorch.org/whl/cu121
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Processing $TORCHSHIM_CACHE_DIR/wheels/$WHEEL"* ]]
+    [ "$(ours)" -ge 2 ]
+}
+
 @test "a requirements file: its copy gets the direct reference, marker kept" {
     printf -- '--index-url https://download.pytorch.org/whl/cu121\ntorch==2.3.1 ; python_version >= "3.8"\n' \
         >"$BATS_TEST_TMPDIR/req.txt"
