@@ -4,7 +4,8 @@
 #   make check           build and run every test (unit, shell, end to end)
 #   make SAN=1 check     the same with AddressSanitizer + UBSan (separate build dir)
 #   make install PREFIX=~/.local DESTDIR=
-#   make bench           hyperfine benchmarks (bench/README.md)
+#   make bench           hyperfine benchmarks, then the download comparison
+#                        (bench/README.md; BENCH_DOWNLOAD=0 skips the latter)
 #
 # The front end (shim/) links libc only: it runs for every pip/conda call.
 # The engine (src/) links libcurl, libarchive, libuv, cJSON and inih and runs
@@ -117,9 +118,13 @@ tests: $(TESTS)
 check: all tests
 	BUILD=$(BUILD) tests/run.sh
 
+BENCH_DOWNLOAD ?= 1
 bench: all
 	BUILD=$(BUILD) bench/run.sh
 	BUILD=$(BUILD) bench/conda-forge.sh
+ifneq ($(BENCH_DOWNLOAD),0)
+	BUILD=$(BUILD) bench/download.sh
+endif
 
 # make fuzz: libFuzzer harnesses (tests/fuzz/), see tests/fuzz/fuzz.mk.
 -include tests/fuzz/fuzz.mk

@@ -229,6 +229,7 @@ static const struct cmd {
     { "doctor", cmd_engine_direct, 0, "GPU, driver, Python, installed torch, mirrors (--json)" },
     { "mirrors", cmd_engine_direct, 0, "list the mirror sites; --probe measures them (--save)" },
     { "cache", cmd_engine_direct, 0, "cache info | cache clean" },
+    { "fetch", cmd_engine_direct, 0, "download the pinned wheels into a directory (offline use)" },
     { "init", cmd_init, 0, "shell code: eval \"$(torchshim init bash)\" (zsh, fish)" },
     { "version", cmd_version, 0, "print the version" },
     { "help", cmd_help, 0, "this help" },

@@ -75,7 +75,48 @@ static int read_answer(struct proc *p)
     }
 }
 
-int run_engine(const struct strv *args, struct engine_answer *ans)
+/* While the engine works, an interrupt is the user's: Ctrl-C reaches the
+ * engine too (one process group), which saves what it downloaded and stops.
+ * The front end must outlive it, then run nothing. */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+#define NSTOP (sizeof stop_signals / sizeof stop_signals[0])
+static volatile sig_atomic_t stop_signal;
+static volatile pid_t engine_pid = -1;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+    if (sig != SIGINT && engine_pid > 0)  /* SIGINT came from the terminal to both */
+        kill(engine_pid, sig);
+}
+
+static void stop_signals_catch(struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NSTOP; i++) {
+        sigaction(stop_signals[i], NULL, &old[i]);
+        if (old[i].sa_handler != SIG_IGN)  /* ignored by our parent: stays so */
+            sigaction(stop_signals[i], &sa, NULL);
+    }
+}
+
+/* Restore the dispositions; after an interrupt, die of it (128 + signal). */
+static void stop_signals_restore(const struct sigaction *old)
+{
+    for (size_t i = 0; i < NSTOP; i++)
+        sigaction(stop_signals[i], &old[i], NULL);
+    int sig = stop_signal;
+    if (!sig)
+        return;
+    signal(sig, SIG_DFL);
+    raise(sig);
+    exit(128 + sig);
+}
+
+static int run_engine_child(const struct strv *args, struct engine_answer *ans)
 {
     memset(ans, 0, sizeof *ans);
     struct proc p;
@@ -98,15 +139,17 @@ int run_engine(const struct strv *args, struct engine_answer *ans)
         return -1;
     }
     strv_clear(&cmd);
+    engine_pid = p.pid;
     int timed_out = read_answer(&p) == PROC_TIMEOUT;
     int status = proc_wait(&p);
+    engine_pid = -1;
     const struct buf *b = &p.out[PROC_FD_EXTRA];
     int r = timed_out || p.truncated ? -1 : proto_parse(buf_str(b), b->len, ans);
     proc_free(&p);
     if (r == 0 && (status == 0 || ans->quit))
         return 0;
-    if (timed_out)
-        ;  /* said */
+    if (timed_out || stop_signal)
+        ;  /* said, or the user's interrupt: nothing to say */
     else if (status > 128)
         warnf("the resolver died (signal %d)", status - 128);
     else if (status)
@@ -115,4 +158,13 @@ int run_engine(const struct strv *args, struct engine_answer *ans)
         warnf("the resolver gave no usable answer");
     engine_answer_clear(ans);
     return -1;
+}
+
+int run_engine(const struct strv *args, struct engine_answer *ans)
+{
+    struct sigaction old[NSTOP];
+    stop_signals_catch(old);
+    int r = run_engine_child(args, ans);
+    stop_signals_restore(old);
+    return r;
 }

@@ -17,7 +17,10 @@
  * Engine (run_engine): the engine runs as a child and answers on a pipe in
  * the protocol of proto.h. No complete answer (a crash, a non-zero exit
  * without a quit record) means the engine failed: the caller then
- * warns and runs the user's command unchanged. */
+ * warns and runs the user's command unchanged. An interrupt (SIGINT, SIGTERM,
+ * SIGHUP) while the engine works is the user's: the front end waits for the
+ * engine (which saves a download's progress and stops), then dies of the same
+ * signal and runs nothing. */
 #ifndef TORCHSHIM_RUN_H
 #define TORCHSHIM_RUN_H
 

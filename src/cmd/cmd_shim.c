@@ -16,6 +16,7 @@
 #include "conda_run.h"
 #include "msg.h"
 #include "pip_run.h"
+#include "proto.h"
 
 enum { OPT_PYTHON_M = 100 };
 
@@ -59,6 +60,14 @@ static int answer(const struct cmd_ctx *c, const char *name, const char *real, e
     return original(c, real);
 }
 
+/* A prefetch may take longer than the announced deadline: the front end then
+ * waits for as long as the download takes (the user sees its progress). */
+static void lift_deadline(void *ctx)
+{
+    const struct cmd_ctx *c = ctx;
+    proto_write_deadline(c->ans.fd, 0);
+}
+
 static int run(struct cmd_ctx *c)
 {
     if (c->args.n != 3 || (strcmp(c->args.v[0], "pip") && strcmp(c->args.v[0], "conda")))
@@ -70,10 +79,19 @@ static int run(struct cmd_ctx *c)
     }
     struct run_result res = RUN_RESULT_INIT;
     struct pip_target t = { .python_m = cmd_has(c, OPT_PYTHON_M) };
+    struct pip_run_opts po = {
+        .target = &t, .prefetch = 1, .before_download = lift_deadline, .ctx = c,
+    };
     enum run_outcome o = !strcmp(mode, "pip")
-                             ? pip_run(&c->cfg, real, c->nrest, c->rest, &t, &res)
+                             ? pip_run_with(&c->cfg, real, c->nrest, c->rest, &po, &res)
                              : conda_run(&c->cfg, real, c->nrest, c->rest, NULL, 0, &res);
-    int r = answer(c, name, real, o, &res);
+    int r;
+    if (po.signo) {  /* interrupted while downloading: run nothing */
+        cmd_say(&res.warnings, NULL);
+        r = answer_quit(&c->ans, 128 + po.signo);
+    } else {
+        r = answer(c, name, real, o, &res);
+    }
     run_result_free(&res);
     return r;
 }

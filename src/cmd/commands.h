@@ -75,5 +75,6 @@ int cmd_plan_said(const struct run_result *res, enum run_outcome o);
 
 extern const struct engine_cmd cmd_shim, cmd_cache, cmd_resolve, cmd_install, cmd_doctor,
     cmd_mirrors;
+extern const struct engine_cmd cmd_fetch;
 
 #endif

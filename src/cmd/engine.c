@@ -4,7 +4,7 @@
  *   torchshim-engine shim --result-fd N pip|conda NAME REAL -- ARGS...
  *       plan/resolve/rewrite ARGS for the real tool REAL and answer on fd N
  *       (protocol in proto.h). Any failure answers the original command.
- *   torchshim-engine install|resolve|doctor|mirrors|cache ...
+ *   torchshim-engine install|resolve|doctor|mirrors|cache|fetch ...
  *
  * Not meant to be run by hand: `torchshim <command>` runs it. The command
  * table and what it does for every command: commands.h. */
@@ -21,6 +21,7 @@
 
 static const struct engine_cmd *const engine_cmds[] = {
     &cmd_shim, &cmd_install, &cmd_resolve, &cmd_doctor, &cmd_mirrors, &cmd_cache,
+    &cmd_fetch,
 };
 
 static const struct optdef common_opts[] = {

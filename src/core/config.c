@@ -98,6 +98,70 @@ static int parse_long(const char *v, long *out)
     return 0;
 }
 
+int config_parse_size(const char *v, long long *out)
+{
+    char *end;
+    errno = 0;
+    if (!isdigit((unsigned char)*v))
+        return -1;
+    unsigned long long n = strtoull(v, &end, 10);
+    int shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: break;
+    }
+    if (shift && *end == 'i' && end[1] == 'B')
+        end += 2;
+    else if (*end == 'B')
+        end++;
+    if (errno || *end || n > (unsigned long long)(LLONG_MAX >> shift))
+        return -1;
+    *out = (long long)(n << shift);
+    return 0;
+}
+
+/* [prefetch] key = value. 1 done, 0 unknown key, -1 error said in x->err. */
+static int prefetch_entry(struct load_ctx *x, const char *key, const char *value)
+{
+    struct config *c = x->c;
+    if (!strcmp(key, "enabled")) {
+        int m = !strcmp(value, "auto")     ? PREFETCH_AUTO
+                : !strcmp(value, "always") ? PREFETCH_ALWAYS
+                : !strcmp(value, "never")  ? PREFETCH_NEVER
+                                           : -1;
+        if (m < 0)
+            return seterr(&x->err, "%s: [prefetch] enabled = %s: use auto, always or never",
+                          x->file, value);
+        c->prefetch_enabled = m;
+    } else if (!strcmp(key, "threshold")) {
+        if (config_parse_size(value, &c->prefetch_threshold))
+            return seterr(&x->err, "%s: [prefetch] threshold = %s is not a size (bytes, or "
+                          "with K, M, G: 100M)", x->file, value);
+    } else if (!strcmp(key, "connections")) {
+        long n;
+        if (parse_long(value, &n) || n < 1 || n > PREFETCH_MAX_CONNECTIONS)
+            return seterr(&x->err, "%s: [prefetch] connections = %s: a number from 1 to %d",
+                          x->file, value, PREFETCH_MAX_CONNECTIONS);
+        c->prefetch_connections = (int)n;
+    } else if (!strcmp(key, "dir")) {
+        const char *home = getenv("HOME");
+        free(c->prefetch_dir);
+        c->prefetch_dir = NULL;
+        if (!strncmp(value, "~/", 2) && home && home[0] == '/')
+            c->prefetch_dir = xasprintf("%s/%s", home, value + 2);
+        else if (value[0] == '/')
+            c->prefetch_dir = xstrdup(value);
+        else if (*value)
+            return seterr(&x->err, "%s: [prefetch] dir = %s: an absolute path (or ~/...)",
+                          x->file, value);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 /* `mirror "name"` -> name; NULL if the section is not a mirror. */
 static int mirror_section(const char *section, char *name, size_t n)
 {
@@ -145,6 +209,11 @@ static int on_entry(void *user, const char *section, const char *key, const char
                        key, value);
             return 0;
         }
+    } else if (!strcmp(section, "prefetch")) {
+        if ((r = prefetch_entry(x, key, value)) < 0)
+            return 0;
+        if (r == 0)
+            goto unknown;
     } else if (!strcmp(section, "packages")) {
         char **dst = !strcmp(key, "pip") ? &c->pip_packages
                      : !strcmp(key, "conda") ? &c->conda_packages : NULL;
@@ -255,6 +324,9 @@ static void set_defaults(struct config *c)
     c->connect_timeout = 3;
     c->timeout = 30;
     c->cache_ttl = 600;
+    c->prefetch_enabled = PREFETCH_AUTO;
+    c->prefetch_threshold = PREFETCH_DEFAULT_THRESHOLD;
+    c->prefetch_connections = PREFETCH_DEFAULT_CONNECTIONS;
 }
 
 int config_load_files(struct config *c, const char *defaults, const char *user, char **err)
@@ -354,6 +426,7 @@ void config_free(struct config *c)
     free(c->conda_packages);
     free(c->datadir);
     free(c->user_file);
+    free(c->prefetch_dir);
     strv_clear(&c->warnings);
     memset(c, 0, sizeof *c);
 }

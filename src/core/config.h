@@ -1,5 +1,5 @@
 /* config.h — torchshim's configuration: mirror sites, which site serves each
- * role, network limits, the PyTorch package lists.
+ * role, network limits, the PyTorch package lists, prefetching.
  *
  * Sources, later ones overriding earlier ones key by key:
  *   1. the shipped defaults <datadir>/torchshim.ini (config/ in the tree);
@@ -31,6 +31,17 @@ struct site {
     char *defaults;             /* space-separated URLs for conda's "defaults" */
 };
 
+/* [prefetch] enabled: when the big wheels are downloaded before pip runs
+ * (src/pip/prefetch.h, README "Prefetch"). */
+enum prefetch_mode {
+    PREFETCH_AUTO = 0,         /* intercepted pip installs, files above the threshold */
+    PREFETCH_ALWAYS,           /* intercepted pip installs, every pinned wheel */
+    PREFETCH_NEVER,
+};
+#define PREFETCH_DEFAULT_THRESHOLD ((long long)100 << 20)   /* 100M */
+#define PREFETCH_DEFAULT_CONNECTIONS 8
+#define PREFETCH_MAX_CONNECTIONS 64
+
 /* Largest configuration file read (larger is an error). */
 #define CONFIG_MAX_FILE ((size_t)1 << 20)
 
@@ -45,8 +56,18 @@ struct config {
     char *conda_packages;       /* space-separated */
     char *datadir;              /* where torchshim.ini and the tables are */
     char *user_file;            /* the user file read, or NULL */
+    /* [prefetch] */
+    int prefetch_enabled;       /* enum prefetch_mode */
+    long long prefetch_threshold;  /* bytes (K, M, G suffixes: binary units) */
+    int prefetch_connections;   /* per file, 1..PREFETCH_MAX_CONNECTIONS */
+    char *prefetch_dir;         /* the wheel store, absolute ("~/" expanded from an
+                                   absolute HOME); NULL: <cache dir>/wheels */
     struct strv warnings;       /* unknown keys and sections, ignored settings */
 };
+
+/* "100M", "2G", "512K", "1048576" (optionally followed by "B" or "iB";
+ * K, M, G are binary units) into *out. 0, or -1 when malformed. */
+int config_parse_size(const char *v, long long *out);
 
 /* Load everything. On error returns -1 with a message in *err (malloc'd). */
 int config_load(struct config *c, char **err);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "msg.h"
+#include "pipfetch.h"
 #include "pipjob.h"
 #include "resolve_pip.h"
 #include "rewrite_pip.h"
@@ -38,12 +39,37 @@ static enum run_outcome resolve(struct pip_job *job, const struct pip_target *t,
     return RUN_REFUSED;
 }
 
-enum run_outcome pip_run(const struct config *cfg, const char *real_pip, int argc,
-                         char *const *args, const struct pip_target *t, struct run_result *res)
+/* After resolution: prefetch (when asked) and hand the wheels out. RUN_REFUSED
+ * after an interruption (nothing is to run), else O unchanged. */
+static enum run_outcome after_resolve(struct pip_job *job, struct pip_run_opts *o,
+                                      struct run_result *res)
 {
+    if (o->wheels) {
+        pipfetch_collect(job, 1, o->wheels);
+        pipfetch_more_mirrors(job, o->wheels);
+    }
+    if (!o->prefetch)
+        return RUN_REWRITTEN;
+    struct pipfetch_hooks hooks = { o->before_download, o->ctx };
+    if (pipfetch_run(job, &hooks, &o->signo) != PIPFETCH_INTERRUPTED)
+        return RUN_REWRITTEN;
+    res->error = xstrdup("interrupted while prefetching: nothing runs; the download resumes "
+                         "next time");
+    return RUN_REFUSED;
+}
+
+enum run_outcome pip_run_with(const struct config *cfg, const char *real_pip, int argc,
+                              char *const *args, struct pip_run_opts *o,
+                              struct run_result *res)
+{
+    struct pip_run_opts none = { 0 };
+    if (!o)
+        o = &none;
+    const struct pip_target *t = o->target;
     struct pip_job job;
     char *err = NULL;
-    enum run_outcome o;
+    enum run_outcome r;
+    o->signo = 0;
     if (pip_job_init(&job, cfg, real_pip, argc, args, &err)) {
         res->error = err;
         pip_job_free(&job);
@@ -55,13 +81,25 @@ enum run_outcome pip_run(const struct config *cfg, const char *real_pip, int arg
         return RUN_UNCHANGED;
     }
     job.python_m = t && t->python_m;
-    o = resolve(&job, t, res);
-    if (o == RUN_REWRITTEN &&
-        (pip_job_rewrite_sources(&job, &err) || pip_job_emit(&job, real_pip, &res->argv, &err))) {
+    r = resolve(&job, t, res);
+    if (r == RUN_REWRITTEN && pip_job_rewrite_sources(&job, &err)) {
         res->error = err;
-        o = RUN_FAILED;
+        r = RUN_FAILED;
+    }
+    if (r == RUN_REWRITTEN)
+        r = after_resolve(&job, o, res);
+    if (r == RUN_REWRITTEN && pip_job_emit(&job, real_pip, &res->argv, &err)) {
+        res->error = err;
+        r = RUN_FAILED;
     }
     hand_over(&job, res);
     pip_job_free(&job);
-    return o;
+    return r;
+}
+
+enum run_outcome pip_run(const struct config *cfg, const char *real_pip, int argc,
+                         char *const *args, const struct pip_target *t, struct run_result *res)
+{
+    struct pip_run_opts o = { .target = t };
+    return pip_run_with(cfg, real_pip, argc, args, &o, res);
 }
