@@ -36,12 +36,17 @@ static const struct shell {
 };
 
 /* What the snippets define: the tools wrapped with their own functions kept,
- * and torchshim's own functions (removed outright by __torchshim_uninit). */
+ * and torchshim's own functions (removed outright by __torchshim_uninit):
+ * pip3.X and python3.X for each minor version X of PY_MINOR_FIRST ..
+ * PY_MINOR_LAST (the snippets' @PYMINORS@) come after pip3 and python3. */
 static const char *const wrapped_tools[] = { "conda", "mamba", "micromamba" };
-static const char *const own_functions[] = { "pip", "pip3", "__torchshim_tool",
-                                             "__torchshim_reactivate", "__torchshim_have",
-                                             "__torchshim_wrap",
-                                             "__torchshim_uninit" };
+static const char *const own_pips[] = { "pip", "pip3" };
+static const char *const own_pythons[] = { "python", "python3" };
+static const char *const own_helpers[] = { "__torchshim_run", "__torchshim_python",
+                                           "__torchshim_pip_installs", "__torchshim_tool",
+                                           "__torchshim_reactivate", "__torchshim_have",
+                                           "__torchshim_wrap", "__torchshim_uninit" };
+enum { PY_MINOR_FIRST = 8, PY_MINOR_LAST = 15 };
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
@@ -225,23 +230,24 @@ struct placeholder {
     const char *value;  /* already quoted */
 };
 
-/* TEXT with every placeholder replaced, written to OUT. */
-static void expand(FILE *out, const char *text, const struct placeholder *ph, size_t nph)
+/* The LEN bytes at LINE with every placeholder replaced, written to OUT. */
+static void expand_line(FILE *out, const char *line, size_t len, const struct placeholder *ph,
+                        size_t nph)
 {
-    const char *p = text;
-    while (*p) {
-        const char *at = strchr(p, '@');
+    const char *p = line, *end = line + len;
+    while (p < end) {
+        const char *at = memchr(p, '@', (size_t)(end - p));
         if (!at) {
-            fputs(p, out);
+            fwrite(p, 1, (size_t)(end - p), out);
             break;
         }
         fwrite(p, 1, (size_t)(at - p), out);
         size_t i;
         for (i = 0; i < nph; i++) {
-            size_t len = strlen(ph[i].name);
-            if (!strncmp(at, ph[i].name, len)) {
+            size_t plen = strlen(ph[i].name);
+            if (plen <= (size_t)(end - at) && !memcmp(at, ph[i].name, plen)) {
                 fputs(ph[i].value, out);
-                p = at + len;
+                p = at + plen;
                 break;
             }
         }
@@ -250,6 +256,37 @@ static void expand(FILE *out, const char *text, const struct placeholder *ph, si
             p = at + 1;
         }
     }
+}
+
+/* TEXT written to OUT with every placeholder replaced in its code: a line
+ * whose first non-blank character is '#' is a comment in every shell we
+ * support and is written as it is (the header documents the placeholders
+ * by name; a path there would only mislead). */
+static void expand(FILE *out, const char *text, const struct placeholder *ph, size_t nph)
+{
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        size_t blank = strspn(p, " \t");
+        if (blank < len && p[blank] == '#')
+            fwrite(p, 1, len, out);
+        else
+            expand_line(out, p, len, ph, nph);
+        p += len;
+    }
+}
+
+/* "8 9 ... 15": the minor versions with functions of their own. */
+static char *py_minors(void)
+{
+    char *s = xstrdup("");
+    for (int v = PY_MINOR_FIRST; v <= PY_MINOR_LAST; v++) {
+        char *n = xasprintf("%s%s%d", s, *s ? " " : "", v);
+        free(s);
+        s = n;
+    }
+    return s;
 }
 
 static char *rc_file(const struct shell *sh)
@@ -280,8 +317,12 @@ static int print_snippet(const struct shell *sh, const char *exe, const char *pr
     char *shimdir = find_shimdir(prefix);
     char *qexe = quote_for(sh, exe, 1);
     char *qdir = quote_for(sh, shimdir ? shimdir : "", 1);
-    const struct placeholder ph[] = { { "@TORCHSHIM@", qexe }, { "@SHIMDIR@", qdir } };
+    char *minors = py_minors();
+    const struct placeholder ph[] = { { "@TORCHSHIM@", qexe },
+                                      { "@SHIMDIR@", qdir },
+                                      { "@PYMINORS@", minors } };
     expand(stdout, text, ph, COUNT(ph));
+    free(minors);
     if (isatty(STDOUT_FILENO)) {
         char *rc = rc_file(sh);
         char *line = init_line(sh, exe);
@@ -294,6 +335,48 @@ static int print_snippet(const struct shell *sh, const char *exe, const char *pr
     free(shimdir);
     free(text);
     return 0;
+}
+
+/* Column-tracking output of one comment line's words, continued with a
+ * backslash (sh and fish alike) before column 77. */
+struct wrap {
+    int col;
+};
+
+static void wrap_word(struct wrap *w, const char *word)
+{
+    int len = (int)strlen(word);
+    if (w->col + 1 + len > 76) {
+        printf(" \\\n#           ");
+        w->col = 12;
+    }
+    printf(" %s", word);
+    w->col += 1 + len;
+}
+
+/* NAMES, then NAME3.X for X in PY_MINOR_FIRST .. PY_MINOR_LAST. */
+static void wrap_versioned(struct wrap *w, const char *const *names, size_t n,
+                           const char *name3)
+{
+    for (size_t i = 0; i < n; i++)
+        wrap_word(w, names[i]);
+    for (int v = PY_MINOR_FIRST; v <= PY_MINOR_LAST; v++) {
+        char *f = xasprintf("%s.%d", name3, v);
+        wrap_word(w, f);
+        free(f);
+    }
+}
+
+/* The command that removes our own functions, as a comment line. */
+static void print_own_functions(const struct shell *sh)
+{
+    printf("#        %s", sh->unset_cmd);
+    struct wrap w = { 9 + (int)strlen(sh->unset_cmd) };
+    wrap_versioned(&w, own_pips, COUNT(own_pips), "pip3");
+    wrap_versioned(&w, own_pythons, COUNT(own_pythons), "python3");
+    for (size_t i = 0; i < COUNT(own_helpers); i++)
+        wrap_word(&w, own_helpers[i]);
+    putchar('\n');
 }
 
 /* How to take it out again: comments, then one command, so the output can
@@ -323,11 +406,9 @@ static int print_uninstall(const struct shell *sh, const char *exe, const char *
         printf("%s %s", i == 0 ? "" : i + 1 == COUNT(wrapped_tools) ? " and" : ",",
                wrapped_tools[i]);
     printf("'s own\n#    functions (or removes ours where there were none), takes the shim\n"
-           "#    directory out of PATH and removes the rest:\n#        %s",
-           sh->unset_cmd);
-    for (size_t i = 0; i < COUNT(own_functions); i++)
-        printf(" %s", own_functions[i]);
-    printf("\n%s\n", sh->undo_line);
+           "#    directory out of PATH and removes the rest:\n");
+    print_own_functions(sh);
+    printf("%s\n", sh->undo_line);
 
     free(rc);
     free(line);

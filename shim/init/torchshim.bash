@@ -1,8 +1,10 @@
 # torchshim.bash — torchshim's bash integration:  eval "$(torchshim init bash)"
 #
-# `torchshim init bash` prints this file with @TORCHSHIM@ replaced by the
-# absolute path of torchshim and @SHIMDIR@ by its shim directory ('' if none),
-# both quoted. Evaluating it again changes nothing.
+# `torchshim init bash` prints this file with, in its code (comment lines are
+# printed as they are), @TORCHSHIM@ replaced by the absolute path of torchshim
+# and @SHIMDIR@ by its shim directory ('' if none), both quoted, and
+# @PYMINORS@ by the Python 3 minor versions that get functions of their own
+# (8 to 15). Evaluating it again changes nothing.
 #
 # Why shell functions and not only the shim directory on PATH:
 #   - `conda activate` puts the environment's bin/ first on PATH, so after it
@@ -10,8 +12,16 @@
 #   - once conda's hook ran (`conda shell.bash hook`), `conda` is a shell
 #     function that runs $CONDA_EXE: a conda on PATH is never reached.
 # So:
-#   pip, pip3   -> torchshim pip|pip3, which runs the next real pip on PATH
-#                  (the active environment's), skipping the shim directory;
+#   pip, pip3, pip3.X (X: @PYMINORS@)
+#               -> torchshim pip|pip3|pip3.X, which runs the next real one on
+#                  PATH (the active environment's), skipping the shim dir;
+#   python, python3, python3.X:
+#     -m pip [general options] install|download|wheel ...
+#               -> torchshim pip --python PY ..., PY the interpreter the shell
+#                  would run (type -P), so the install targets it;
+#     anything else (a script, -c, -m venv, -m pip list, ...) -> the
+#                  interpreter, with the same words: `command python3 "$@"`
+#                  (no fork added; the test of $1 is all it costs);
 #   conda, mamba, micromamba:
 #     install|create|update|upgrade -> torchshim <tool> (the real conda is
 #                  $CONDA_EXE, mamba's $MAMBA_EXE), then the tool's own
@@ -29,6 +39,61 @@
 
 function pip { command @TORCHSHIM@ pip "$@"; }
 function pip3 { command @TORCHSHIM@ pip3 "$@"; }
+function python { __torchshim_python python "$@"; }
+function python3 { __torchshim_python python3 "$@"; }
+
+# __torchshim_run ARGS...: torchshim ARGS (for the functions defined by eval).
+function __torchshim_run { command @TORCHSHIM@ "$@"; }
+
+# pip3.X and python3.X; not in POSIX mode, where a function name cannot have
+# a dot.
+if ! shopt -oq posix; then
+    for __ts_v in @PYMINORS@; do
+        eval "function pip3.$__ts_v { __torchshim_run pip3.$__ts_v \"\$@\"; }"
+        eval "function python3.$__ts_v { __torchshim_python python3.$__ts_v \"\$@\"; }"
+    done
+    unset __ts_v
+fi
+
+# __torchshim_python NAME ARGS...: the interpreter NAME with ARGS; through
+# torchshim when ARGS are `-m pip` (or -mpip) and a pip command line that
+# installs (__torchshim_pip_installs).
+function __torchshim_python {
+    case ${2-} in
+    -m) [ "${3-}" = pip ] || { command "$@"; return; } ;;
+    -mpip) ;;
+    *) command "$@"; return ;;
+    esac
+    local __ts_n=4 __ts_py
+    [ "$2" = -m ] || __ts_n=3
+    if __torchshim_pip_installs "${@:__ts_n}" && __ts_py=$(type -P -- "$1") && [ -n "$__ts_py" ]; then
+        command @TORCHSHIM@ pip --python "$__ts_py" "${@:__ts_n}"
+    else
+        command "$@"
+    fi
+}
+
+# __torchshim_pip_installs ARGS...: is ARGS a pip command line (the words
+# after `pip`) whose subcommand, the first word after pip's general options,
+# is install, download or wheel?
+function __torchshim_pip_installs {
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --python | --log | --log-file | --local-log | --keyring-provider | --proxy | --retries | \
+            --timeout | --exists-action | --trusted-host | --cert | --client-cert | --cache-dir | \
+            --use-feature | --use-deprecated | --resume-retries)
+            shift ;;
+        --) shift; break ;;
+        -?*) ;;
+        *) break ;;
+        esac
+        [ $# -gt 0 ] && shift
+    done
+    case ${1-} in
+    install | download | wheel) return 0 ;;
+    esac
+    return 1
+}
 
 # __torchshim_tool TOOL [ARGS...]: conda, mamba or micromamba.
 function __torchshim_tool {
@@ -132,8 +197,11 @@ function __torchshim_uninit {
         PROMPT_COMMAND=${PROMPT_COMMAND//__torchshim_wrap/}
     fi
     [ -n "${PROMPT_COMMAND[*]-}" ] || unset PROMPT_COMMAND
-    unset -f pip pip3 __torchshim_tool __torchshim_reactivate __torchshim_have __torchshim_wrap \
-        __torchshim_uninit
+    for __ts_tool in @PYMINORS@; do
+        unset -f "pip3.$__ts_tool" "python3.$__ts_tool" 2>/dev/null
+    done
+    unset -f pip pip3 python python3 __torchshim_run __torchshim_python __torchshim_pip_installs \
+        __torchshim_tool __torchshim_reactivate __torchshim_have __torchshim_wrap __torchshim_uninit
     unset __torchshim_path
 }
 

@@ -1,8 +1,10 @@
 # torchshim.fish — torchshim's fish integration:  torchshim init fish | source
 #
-# `torchshim init fish` prints this file with @TORCHSHIM@ replaced by the
-# absolute path of torchshim and @SHIMDIR@ by its shim directory ('' if none),
-# both quoted. Sourcing it again changes nothing.
+# `torchshim init fish` prints this file with, in its code (comment lines are
+# printed as they are), @TORCHSHIM@ replaced by the absolute path of torchshim
+# and @SHIMDIR@ by its shim directory ('' if none), both quoted, and
+# @PYMINORS@ by the Python 3 minor versions that get functions of their own
+# (8 to 15). Sourcing it again changes nothing.
 #
 # Why functions and not only the shim directory on PATH:
 #   - `conda activate` puts the environment's bin/ first on PATH, so after it
@@ -10,8 +12,16 @@
 #   - once conda's hook ran (`conda shell.fish hook | source`), `conda` is a
 #     function that runs $CONDA_EXE: a conda on PATH is never reached.
 # So:
-#   pip, pip3   -> torchshim pip|pip3, which runs the next real pip on PATH
-#                  (the active environment's), skipping the shim directory;
+#   pip, pip3, pip3.X (X: @PYMINORS@)
+#               -> torchshim pip|pip3|pip3.X, which runs the next real one on
+#                  PATH (the active environment's), skipping the shim dir;
+#   python, python3, python3.X:
+#     -m pip [general options] install|download|wheel ...
+#               -> torchshim pip --python PY ..., PY the interpreter the shell
+#                  would run (command -s), so the install targets it;
+#     anything else (a script, -c, -m venv, -m pip list, ...) -> the
+#                  interpreter, with the same words: `command python3 $argv`
+#                  (no fork added; the test of $argv[1] is all it costs);
 #   conda, mamba, micromamba:
 #     install|create|update|upgrade -> torchshim <tool> (the real conda is
 #                  $CONDA_EXE, mamba's $MAMBA_EXE), then the tool's own
@@ -34,6 +44,78 @@ end
 
 function pip3 --description 'pip3 through torchshim'
     command @TORCHSHIM@ pip3 $argv
+end
+
+function python --description 'python, with -m pip installs through torchshim'
+    __torchshim_python python $argv
+end
+
+function python3 --description 'python3, with -m pip installs through torchshim'
+    __torchshim_python python3 $argv
+end
+
+# __torchshim_run ARGS...: torchshim ARGS (for the functions defined by eval).
+function __torchshim_run --description 'torchshim'
+    command @TORCHSHIM@ $argv
+end
+
+for __ts_v in @PYMINORS@
+    eval "function pip3.$__ts_v --description 'pip3.$__ts_v through torchshim'; __torchshim_run pip3.$__ts_v \$argv; end"
+    eval "function python3.$__ts_v --description 'python3.$__ts_v, with -m pip installs through torchshim'; __torchshim_python python3.$__ts_v \$argv; end"
+end
+set -e __ts_v
+
+# __torchshim_python NAME ARGS...: the interpreter NAME with ARGS; through
+# torchshim when ARGS are `-m pip` (or -mpip) and a pip command line that
+# installs (__torchshim_pip_installs).
+function __torchshim_python --description 'python, with -m pip installs through torchshim'
+    set -l __ts_n 0
+    switch "$argv[2]"
+        case -m
+            test "$argv[3]" = pip
+            and set __ts_n 4
+        case -mpip
+            set __ts_n 3
+    end
+    set -l __ts_py
+    if test $__ts_n -gt 0
+        and __torchshim_pip_installs $argv[$__ts_n..-1]
+        and set __ts_py (command -s -- $argv[1])
+        command @TORCHSHIM@ pip --python $__ts_py[1] $argv[$__ts_n..-1]
+    else
+        command $argv
+    end
+end
+
+# __torchshim_pip_installs ARGS...: is ARGS a pip command line (the words
+# after `pip`) whose subcommand, the first word after pip's general options,
+# is install, download or wheel?
+function __torchshim_pip_installs
+    set -l __ts_skip 0
+    for __ts_a in $argv
+        if test $__ts_skip = 1
+            set __ts_skip 0
+            continue
+        else if test $__ts_skip = 2
+            contains -- $__ts_a install download wheel
+            return
+        end
+        switch $__ts_a
+            case --python --log --log-file --local-log --keyring-provider --proxy --retries \
+                --timeout --exists-action --trusted-host --cert --client-cert --cache-dir \
+                --use-feature --use-deprecated --resume-retries
+                set __ts_skip 1
+            case --
+                set __ts_skip 2
+            case -
+                return 1
+            case '-*'
+            case '*'
+                contains -- $__ts_a install download wheel
+                return
+        end
+    end
+    return 1
 end
 
 # __torchshim_tool TOOL [ARGS...]: conda, mamba or micromamba.
@@ -120,8 +202,12 @@ function __torchshim_uninit
         end
         set -e TORCHSHIM_SHIMDIR
     end
-    functions -e pip pip3 __torchshim_tool __torchshim_reactivate __torchshim_have __torchshim_wrap \
-        __torchshim_uninit
+    for __ts_v in @PYMINORS@
+        functions -e pip3.$__ts_v python3.$__ts_v
+    end
+    functions -e pip pip3 python python3 __torchshim_run __torchshim_python \
+        __torchshim_pip_installs __torchshim_tool __torchshim_reactivate __torchshim_have \
+        __torchshim_wrap __torchshim_uninit
 end
 
 if test -n @SHIMDIR@; and test -d @SHIMDIR@

@@ -1,8 +1,10 @@
 # torchshim.zsh — torchshim's zsh integration:  eval "$(torchshim init zsh)"
 #
-# `torchshim init zsh` prints this file with @TORCHSHIM@ replaced by the
-# absolute path of torchshim and @SHIMDIR@ by its shim directory ('' if none),
-# both quoted. Evaluating it again changes nothing.
+# `torchshim init zsh` prints this file with, in its code (comment lines are
+# printed as they are), @TORCHSHIM@ replaced by the absolute path of torchshim
+# and @SHIMDIR@ by its shim directory ('' if none), both quoted, and
+# @PYMINORS@ by the Python 3 minor versions that get functions of their own
+# (8 to 15). Evaluating it again changes nothing.
 #
 # Why shell functions and not only the shim directory on PATH:
 #   - `conda activate` puts the environment's bin/ first on PATH, so after it
@@ -10,8 +12,16 @@
 #   - once conda's hook ran (`conda shell.zsh hook`), `conda` is a shell
 #     function that runs $CONDA_EXE: a conda on PATH is never reached.
 # So:
-#   pip, pip3   -> torchshim pip|pip3, which runs the next real pip on PATH
-#                  (the active environment's), skipping the shim directory;
+#   pip, pip3, pip3.X (X: @PYMINORS@)
+#               -> torchshim pip|pip3|pip3.X, which runs the next real one on
+#                  PATH (the active environment's), skipping the shim dir;
+#   python, python3, python3.X:
+#     -m pip [general options] install|download|wheel ...
+#               -> torchshim pip --python PY ..., PY the interpreter the shell
+#                  would run ($commands[NAME]), so the install targets it;
+#     anything else (a script, -c, -m venv, -m pip list, ...) -> the
+#                  interpreter, with the same words: `command python3 "$@"`
+#                  (no fork added; the test of $1 is all it costs);
 #   conda, mamba, micromamba:
 #     install|create|update|upgrade -> torchshim <tool> (the real conda is
 #                  $CONDA_EXE, mamba's $MAMBA_EXE), then the tool's own
@@ -31,6 +41,61 @@ zmodload zsh/parameter 2>/dev/null
 
 function pip { command @TORCHSHIM@ pip "$@"; }
 function pip3 { command @TORCHSHIM@ pip3 "$@"; }
+function python { __torchshim_python python "$@"; }
+function python3 { __torchshim_python python3 "$@"; }
+
+# __torchshim_run ARGS...: torchshim ARGS (for the functions defined below).
+function __torchshim_run { command @TORCHSHIM@ "$@"; }
+
+() {
+    emulate -L zsh
+    local v
+    for v in @PYMINORS@; do
+        functions[pip3.$v]="__torchshim_run pip3.$v \"\$@\""
+        functions[python3.$v]="__torchshim_python python3.$v \"\$@\""
+    done
+}
+
+# __torchshim_python NAME ARGS...: the interpreter NAME with ARGS; through
+# torchshim when ARGS are `-m pip` (or -mpip) and a pip command line that
+# installs (__torchshim_pip_installs).
+function __torchshim_python {
+    case ${2-} in
+    (-m) [[ ${3-} == pip ]] || { command "$@"; return; } ;;
+    (-mpip) ;;
+    (*) command "$@"; return ;;
+    esac
+    emulate -L zsh
+    local -i n=4
+    [[ $2 == -m ]] || n=3
+    local py=${commands[$1]-}
+    if [[ -n $py ]] && __torchshim_pip_installs "${@[n,-1]}"; then
+        command @TORCHSHIM@ pip --python "$py" "${@[n,-1]}"
+    else
+        command "$@"
+    fi
+}
+
+# __torchshim_pip_installs ARGS...: is ARGS a pip command line (the words
+# after `pip`) whose subcommand, the first word after pip's general options,
+# is install, download or wheel?
+function __torchshim_pip_installs {
+    emulate -L zsh
+    local -i i=1
+    while (( i <= $# )); do
+        case ${@[i]} in
+        (--python | --log | --log-file | --local-log | --keyring-provider | --proxy | --retries | \
+            --timeout | --exists-action | --trusted-host | --cert | --client-cert | --cache-dir | \
+            --use-feature | --use-deprecated | --resume-retries)
+            i+=1 ;;
+        (--) i+=1; break ;;
+        (-?*) ;;
+        (*) break ;;
+        esac
+        i+=1
+    done
+    [[ ${@[i]-} == (install|download|wheel) ]]
+}
 
 # __torchshim_tool TOOL [ARGS...]: conda, mamba or micromamba.
 function __torchshim_tool {
@@ -109,8 +174,11 @@ function __torchshim_uninit {
         unset TORCHSHIM_SHIMDIR
     fi
     precmd_functions=(${precmd_functions:#__torchshim_wrap})
-    unset -f pip pip3 __torchshim_tool __torchshim_reactivate __torchshim_have __torchshim_wrap \
-        __torchshim_uninit
+    for __ts_tool in @PYMINORS@; do
+        unset "functions[pip3.$__ts_tool]" "functions[python3.$__ts_tool]"
+    done
+    unset -f pip pip3 python python3 __torchshim_run __torchshim_python __torchshim_pip_installs \
+        __torchshim_tool __torchshim_reactivate __torchshim_have __torchshim_wrap __torchshim_uninit
 }
 
 () {

@@ -10,6 +10,8 @@
 #   $C  the conda install: bin/conda (the CLI, logs to $C/conda.log),
 #       bin/pip{,3} (base), envs/myenv/bin/pip{,3}; the pips log to $T/pip.log.
 #       Logged lines start with guard=yes when torchshim ran the tool.
+#       The python tests add (make_pythons) python, python3, python3.11 and
+#       pip3.11 to bin/ and envs/myenv/bin/; the pythons log to $T/py.log.
 # PATH is "$P/bin:$C/bin:/usr/bin:/bin". A zsh or fish test is skipped when
 # that shell is not installed.
 
@@ -141,6 +143,108 @@ end
 EOS
 }
 
+# A Python interpreter that appends "guard=[yes] $0 [arg]..." (each argument
+# in brackets) to $T/py.log; `-c 'print(1)'` prints 1, `-` copies stdin to
+# stdout with "stdin: " before each line; exits with $FAKE_EXIT (0). The
+# engine's question `-E -S -c ...` (which Python is this) gets 3.11.9, unlogged.
+fake_python() {
+    mkdir -p "$(dirname "$1")"
+    cat >"$1" <<'EOS'
+#!/bin/sh
+[ "$1 $2" = "-E -S" ] && echo 3.11.9 && exit 0
+{ printf 'guard=%s %s' "${TORCHSHIM_GUARD:+yes}" "$0"; printf ' [%s]' "$@"; echo; } >> "$T/py.log"
+case $1 in
+-c) [ "$2" = 'print(1)' ] && echo 1 ;;
+-) sed 's/^/stdin: /' ;;
+esac
+exit "${FAKE_EXIT:-0}"
+EOS
+    chmod +x "$1"
+}
+
+# Pythons and a pip3.11 in conda's base and in myenv (only for the tests that
+# use them: the other tests' tools must not find a fake python3 on PATH).
+make_pythons() {
+    for d in "$C/bin" "$C/envs/myenv/bin"; do
+        fake_python "$d/python"
+        fake_python "$d/python3"
+        fake_python "$d/python3.11"
+        fake_pip "$d/pip3.11"
+    done
+}
+
+# The python part of the shell tests, for bash and zsh ($? for @RC@) and fish
+# ($status): routed and untouched uses of python3, then the same after
+# `conda activate myenv` (its bin/ first on PATH). check_python_run checks
+# what it prints and what the tools logged.
+python_script() {
+    sed "s/@RC@/$1/g" <<'EOS'
+TORCHSHIM_DRY_RUN=1 python3 -m pip install torch --index-url https://download.pytorch.org/whl/cu121
+python3 -m pip install numpy
+python -m pip download numpy
+python3 -m pip --proxy http://127.0.0.1:9 --isolated download "numpy<2" -d "a dir"
+python3 -mpip wheel numpy
+python3.11 -m pip --cache-dir install -v wheel numpy
+python3 -m pip list; echo "rc=@RC@"
+python3 -m pip --cache-dir install list
+python3 -m pip --log install.txt --proxy install list
+python3 -m piprocks install torch
+python3 -m venv "my env"
+python3 -c 'print(1)'; echo "rc=@RC@"
+FAKE_EXIT=3 python3 script.py "a b" "" '*'; echo "rc=@RC@"
+FAKE_EXIT=4 python3 -m pip install torch -i http://127.0.0.1:9/simple; echo "rc=@RC@"
+echo hello | python3 -
+conda activate myenv; echo "prefix=$CONDA_PREFIX"
+pip3.11 install numpy
+pip3.11 list
+python3 -m pip install numpy
+TORCHSHIM_DRY_RUN=1 python3.11 -m pip install torch
+EOS
+}
+
+# check_python_run TYPES: $output, $status and the logs after a shell ran
+# one line printing the types of python python3 python3.8 python3.15 pip3.11
+# (TYPES), then python_script.
+check_python_run() {
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "$1" ]
+    # the dry run prints `PY -m pip ...`: torchshim pip --python PY, PY as
+    # the shell found python3 (first on PATH: conda's base)
+    [[ "${lines[1]}" == "$C/bin/python3 -m pip install torch "* ]]
+    [ "${lines[2]}" = rc=0 ]             # pip list
+    [ "${lines[3]}" = 1 ]                # -c 'print(1)': its stdout
+    [ "${lines[4]}" = rc=0 ]
+    [ "${lines[5]}" = rc=3 ]             # a script's exit status
+    [ "${lines[6]}" = rc=4 ]             # ... and pip's, through torchshim
+    [ "${lines[7]}" = "stdin: hello" ]   # stdin reaches the interpreter
+    [ "${lines[8]}" = "prefix=$C/envs/myenv" ]
+    [[ "${lines[9]}" == "$C/envs/myenv/bin/python3.11 -m pip install torch "* ]]
+    [ "${#lines[@]}" -eq 10 ]
+    # guard=yes: torchshim ran it; every word kept as it was
+    diff -u - "$T/py.log" <<EOS
+guard=yes $C/bin/python3 [-m] [pip] [install] [numpy]
+guard=yes $C/bin/python [-m] [pip] [download] [numpy]
+guard=yes $C/bin/python3 [-m] [pip] [--proxy] [http://127.0.0.1:9] [--isolated] [download] [numpy<2] [-d] [a dir]
+guard=yes $C/bin/python3 [-m] [pip] [wheel] [numpy]
+guard=yes $C/bin/python3.11 [-m] [pip] [--cache-dir] [install] [-v] [wheel] [numpy]
+guard= $C/bin/python3 [-m] [pip] [list]
+guard= $C/bin/python3 [-m] [pip] [--cache-dir] [install] [list]
+guard= $C/bin/python3 [-m] [pip] [--log] [install.txt] [--proxy] [install] [list]
+guard= $C/bin/python3 [-m] [piprocks] [install] [torch]
+guard= $C/bin/python3 [-m] [venv] [my env]
+guard= $C/bin/python3 [-c] [print(1)]
+guard= $C/bin/python3 [script.py] [a b] [] [*]
+guard=yes $C/bin/python3 [-m] [pip] [install] [torch] [-i] [http://127.0.0.1:9/simple]
+guard= $C/bin/python3 [-]
+guard=yes $C/envs/myenv/bin/python3 [-m] [pip] [install] [numpy]
+EOS
+    # after conda activate, the environment's pip3.11, through torchshim
+    diff -u - "$T/pip.log" <<EOS
+guard=yes $C/envs/myenv/bin/pip3.11 install numpy
+guard=yes $C/envs/myenv/bin/pip3.11 list
+EOS
+}
+
 need() { command -v "$1" >/dev/null || skip "$1 is not installed"; }
 
 # in_shell SHELL SCRIPT: run SCRIPT in a fresh, non-interactive SHELL, no rc files.
@@ -171,9 +275,13 @@ conda_then_init() {
     real=$(readlink -f "$SHIM")
     [[ "$output" == *"function pip { command '$real' pip \"\$@\"; }"* ]]
     [[ "$output" == *"if [ -n '' ] && [ -d '' ]; then"* ]]
-    [[ "$output" != *@TORCHSHIM@* && "$output" != *@SHIMDIR@* ]]
+    [[ "$(code_of "$output")" != *@TORCHSHIM@* && "$(code_of "$output")" != *@SHIMDIR@* ]]
     [ -z "$stderr" ]
 }
+
+# code_of TEXT / comments_of TEXT: TEXT's lines that are code / whole-line comments.
+code_of() { grep -v '^[[:space:]]*#' <<<"$1"; }
+comments_of() { grep '^[[:space:]]*#' <<<"$1"; }
 
 @test "init from a prefix: every placeholder replaced, the prefix's shim dir quoted" {
     for sh in bash zsh fish; do
@@ -181,7 +289,15 @@ conda_then_init() {
         [ "$status" -eq 0 ]
         [[ "$output" == *"command '$P/bin/torchshim' pip"* ]]
         [[ "$output" == *"TORCHSHIM_SHIMDIR '$SHIMDIR'"* || "$output" == *"TORCHSHIM_SHIMDIR='$SHIMDIR'"* ]]
-        [[ "$output" != *@TORCHSHIM@* && "$output" != *@SHIMDIR@* ]]
+        local code comments
+        code=$(code_of "$output") comments=$(comments_of "$output")
+        [[ "$code" != *@TORCHSHIM@* && "$code" != *@SHIMDIR@* && "$code" != *@PYMINORS@* ]]
+        [[ "$code" == *" in 8 9 10 11 12 13 14 15"* ]]
+        # the header (issue 10 item 6): the placeholders by name, no path
+        [[ "$comments" == *"@TORCHSHIM@ replaced by the absolute path of torchshim"* ]]
+        [[ "$comments" == *"@SHIMDIR@ by its shim directory"* ]]
+        [[ "$comments" != *"$T"* ]]
+        [[ "$comments" == "# torchshim.$sh — torchshim's $sh integration:"* ]]
     done
 }
 
@@ -422,7 +538,8 @@ EOS
     [ "$status" -eq 0 ]
     [[ "$output" == *"from ~/.bashrc:"*"eval \"\$($P/bin/torchshim init bash)\""* ]]
     [[ "$output" == *"rm -r $SHIMDIR"* ]]
-    [[ "$output" == *"unset -f pip pip3 __torchshim_tool"* ]]
+    [[ "$output" == *"unset -f pip pip3 pip3.8 pip3.9 "* ]]
+    [[ "$output" == *" python python3 python3.8 "*" python3.15 "*"__torchshim_uninit"$'\n'* ]]
     run in_shell bash "$(conda_then_init bash)"'
         before=$(declare -f __torchshim_orig_conda | tail -n +2)
         eval "$("$P/bin/torchshim" init --uninstall bash)" || exit 1
@@ -430,13 +547,15 @@ EOS
         declare -F | grep -c torchshim
         declare -F pip || echo "no pip function"
         echo "path=$PATH shimdir=${TORCHSHIM_SHIMDIR-unset} pc=${PROMPT_COMMAND-unset}"
+        echo "left:" $(declare -F python python3 python3.8 python3.11 python3.15 pip3.11)
         conda activate myenv && echo "$CONDA_PREFIX"'
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "conda restored" ]
     [ "${lines[1]}" = 0 ]
     [ "${lines[2]}" = "no pip function" ]
     [ "${lines[3]}" = "path=$P/bin:$C/bin:/usr/bin:/bin shimdir=unset pc=unset" ]
-    [ "${lines[4]}" = "$C/envs/myenv" ]
+    [ "${lines[4]}" = "left:" ]
+    [ "${lines[5]}" = "$C/envs/myenv" ]
 }
 
 @test "bash: set -u and a PROMPT_COMMAND array are handled, and uninit keeps the user's entries" {
@@ -459,6 +578,48 @@ EOS
 @test "bash: --uninstall in a shell that was never initialised does nothing" {
     run in_shell bash 'eval "$("$P/bin/torchshim" init --uninstall bash)"; echo "rc=$? $PATH"'
     [ "$output" = "rc=0 $P/bin:$C/bin:/usr/bin:/bin" ]
+}
+
+@test "bash: python -m pip install|download|wheel goes through torchshim --python; the rest of python runs untouched" {
+    make_pythons
+    run --separate-stderr in_shell bash 'set -u
+        '"$(conda_then_init bash)"'
+        echo $(type -t python python3 python3.8 python3.15 pip3.11)
+        '"$(python_script '$?')"
+    check_python_run "function function function function function"
+}
+
+@test "bash: in POSIX mode, no dotted names (pip3.X, python3.X), and python3 still works" {
+    make_pythons
+    run --separate-stderr in_shell bash 'set -o posix
+        eval "$("$P/bin/torchshim" init bash)"
+        declare -F | grep -c "pip3\.\|python3\."
+        TORCHSHIM_DRY_RUN=1 python3 -m pip install torch
+        __torchshim_uninit
+        echo "[$(declare -F python3)]"'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 0 ]
+    [[ "${lines[1]}" == "$C/bin/python3 -m pip install torch "* ]]
+    [ "${lines[2]}" = "[]" ]
+    [[ "$stderr" != *"not a valid identifier"* ]]
+}
+
+@test "bash: a real venv, activated: python -m pip install reaches torchshim for that venv's python; python -c runs it" {
+    need python3
+    /usr/bin/env python3 -m venv --without-pip "$T/venv" || skip "python3 -m venv does not work here"
+    run --separate-stderr in_shell bash 'eval "$("$P/bin/torchshim" init bash)"
+        . "$T/venv/bin/activate"
+        python -c "import sys; print(sys.prefix); sys.exit(5)"; echo "rc=$?"
+        TORCHSHIM_DRY_RUN=1 python -m pip install torch --index-url https://download.pytorch.org/whl/cu121
+        deactivate
+        python3 -c "import sys; print(sys.prefix == sys.base_prefix)"'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "$T/venv" ]
+    [ "${lines[1]}" = rc=5 ]
+    [ "${lines[2]}" = "$T/venv/bin/python -m pip install torch --index-url https://download.pytorch.org/whl/cu121" ]
+    [ "${lines[3]}" = True ]
+    # the engine looked for torch for it (every mirror is a closed port here)
+    [[ "$stderr" == *"no wheels mirror answered for cu121"* ]]
 }
 
 # ---- zsh -----------------------------------------------------------------------
@@ -503,6 +664,20 @@ EOS
     [ -z "$stderr" ]
 }
 
+@test "zsh: python -m pip install|download|wheel goes through torchshim --python; the rest of python runs untouched" {
+    need zsh
+    make_pythons
+    local opts types="python: function python3: function python3.8: function python3.15: function pip3.11: function"
+    for opts in '' 'setopt ksh_arrays sh_word_split no_unset'; do
+        rm -f "$T/py.log" "$T/pip.log"
+        run --separate-stderr in_shell zsh "$opts"'
+            '"$(conda_then_init zsh)"'
+            print -r -- $(whence -w python python3 python3.8 python3.15 pip3.11)
+            '"$(python_script '$?')"
+        check_python_run "$types"
+    done
+}
+
 @test "zsh: init twice changes nothing" {
     need zsh
     run in_shell zsh "$(conda_then_init zsh)"'
@@ -543,12 +718,13 @@ EOS
         before=$functions[__torchshim_orig_conda]
         eval "$("$P/bin/torchshim" init --uninstall zsh)" || exit 1
         [[ $functions[conda] == $before ]] && echo "conda restored"
-        print -r -- ${(k)functions[(I)*torchshim*]} "|" $precmd_functions "|" $PATH
+        print -r -- ${(k)functions[(I)*torchshim*]} "|" $precmd_functions "|" $PATH \
+            "|" ${(k)functions[(I)(python|pip)*]}
         (( $+functions[pip] )) || echo "no pip function"
         conda activate myenv && echo "$CONDA_PREFIX"'
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "conda restored" ]
-    [ "${lines[1]}" = "| | $P/bin:$C/bin:/usr/bin:/bin" ]
+    [ "${lines[1]}" = "| | $P/bin:$C/bin:/usr/bin:/bin |" ]
     [ "${lines[2]}" = "no pip function" ]
     [ "${lines[3]}" = "$C/envs/myenv" ]
 }
@@ -575,6 +751,15 @@ EOS
     [ "${lines[7]}" = "$C/envs/myenv/bin/pip list" ]
     [ "$(cat "$T/pip.log")" = "guard=yes $C/envs/myenv/bin/pip install numpy" ]
     [ "$(cat "$C/conda.log")" = "guard= $C/bin/conda env list" ]
+}
+
+@test "fish: python -m pip install|download|wheel goes through torchshim --python; the rest of python runs untouched" {
+    need fish
+    make_pythons
+    run --separate-stderr in_shell fish "$(conda_then_init fish)"'
+        echo (type -t python python3 python3.8 python3.15 pip3.11)
+        '"$(python_script '$status')"
+    check_python_run "function function function function function"
 }
 
 @test "fish: init twice changes nothing" {
@@ -611,18 +796,20 @@ EOS
     need fish
     XDG_CONFIG_HOME=$T/xdg run "$P/bin/torchshim" init --uninstall fish
     [[ "$output" == *"from $T/xdg/fish/config.fish:"*"$P/bin/torchshim init fish | source"* ]]
-    [[ "$output" == *"functions -e pip pip3 __torchshim_tool"* ]]
+    [[ "$output" == *"functions -e pip pip3 pip3.8 pip3.9 "* ]]
+    [[ "$output" == *" python python3 python3.8 "*" python3.15 "*"__torchshim_uninit"$'\n'* ]]
     run in_shell fish "$(conda_then_init fish)"'
         set before (functions __torchshim_orig_conda | string match -v "#*" | string replace __torchshim_orig_conda conda)
         $P/bin/torchshim init --uninstall fish | source
         set after (functions conda | string match -v "#*")
         test "$before" = "$after"; and echo "conda restored"
-        echo (count (functions -a | string match "*torchshim*")) "|$PATH"
+        echo (count (functions -a | string match "*torchshim*")) "|$PATH" \
+            "|"(count (functions -a | string match -r "^(python|pip)"))
         functions -q pip; or echo "no pip function"
         conda activate myenv; and echo $CONDA_PREFIX'
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "conda restored" ]
-    [ "${lines[1]}" = "0 |$P/bin:$C/bin:/usr/bin:/bin" ]
+    [ "${lines[1]}" = "0 |$P/bin:$C/bin:/usr/bin:/bin |0" ]
     [ "${lines[2]}" = "no pip function" ]
     [ "${lines[3]}" = "$C/envs/myenv" ]
 }
