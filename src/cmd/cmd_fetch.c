@@ -66,7 +66,9 @@ static int resolve_wheels(struct cmd_ctx *c, const struct plan *p, struct pipfet
         strv_pushf(&args, "https://download.pytorch.org/whl/%s", p->backend);
     }
     strv_extend(&args, c->rest, (size_t)c->nrest);
-    struct pip_target t = { p->backend[0] ? p->backend : NULL, p->python, p->subdir, 1 };
+    struct pip_target t = {
+        .variant = p->backend[0] ? p->backend : NULL, .python = p->python, .subdir = p->subdir, .plan = 1,
+    };
     struct pip_run_opts o = { .target = &t, .wheels = w };
     struct run_result res = RUN_RESULT_INIT;
     char *pip = real_pip(p);
