@@ -399,6 +399,54 @@ state_done() {
         check_resumed "$BATS_TEST_TMPDIR/done-ranges" "$size"
 }
 
+@test "pip install interrupted while prefetching (Ctrl-C to the process group): exit 130, pip never runs, the part stays" {
+    config "$BATS_TEST_TMPDIR/rate.ini" "$MIRROR_URL/rate/whl/{variant}" simple
+    export TORCHSHIM_CONFIG=$BATS_TEST_TMPDIR/rate.ini
+    local store=$TORCHSHIM_CACHE_DIR/wheels size st pid done_bytes i rc=0
+    size=$(stat -c %s "$MIRROR_ROOT/whl/cu121/$WHEEL")
+    st=$store/$WHEEL.part.state
+    # its own process group, as a terminal's foreground job: Ctrl-C signals
+    # the front end and the engine together
+    setsid pip install torch==2.3.1 --index-url https://download.pytorch.org/whl/cu121 \
+        >"$BATS_TEST_TMPDIR/out1" 2>&1 &
+    pid=$!
+    for ((i = 0; i < 400; i++)); do
+        done_bytes=$(state_done "$st")
+        [ "${done_bytes:-0}" -ge $((size / 4)) ] && break
+        sleep 0.05
+    done
+    kill -INT -- -"$pid"
+    wait "$pid" || rc=$?
+    cat "$BATS_TEST_TMPDIR/out1"
+    [ "$rc" -eq 130 ]
+    # neither the rewritten command nor the original ran
+    [[ "$(cat "$BATS_TEST_TMPDIR/out1")" != *"running the command unchanged"* ]]
+    [[ "$(cat "$BATS_TEST_TMPDIR/out1")" != *Collecting* ]]
+    [ "$(pips)" -eq 0 ]
+    [ ! -e "$store/$WHEEL" ]
+    done_bytes=$(state_done "$st")
+    echo "done at the interruption: $done_bytes of $size"
+    [ "$done_bytes" -gt 0 ]
+    [ "$done_bytes" -lt "$size" ]
+}
+
+@test "a prefetch that outlasts the engine's deadline: the front end waits for it, pip installs the local file" {
+    # connect-timeout 1 + timeout 1: the engine announces 3 x 2 s + 5 s = 11 s;
+    # 2 connections at 256 KiB/s take about 16 s for the 8 MiB wheel
+    config "$BATS_TEST_TMPDIR/slow.ini" "$MIRROR_URL/rate/whl/{variant}" simple "connections = 2"
+    printf '[network]\nconnect-timeout = 1\ntimeout = 1\n' >>"$BATS_TEST_TMPDIR/slow.ini"
+    export TORCHSHIM_CONFIG=$BATS_TEST_TMPDIR/slow.ini
+    local t0=$SECONDS
+    install_torch
+    echo "took $((SECONDS - t0)) s"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"no answer within"* ]]
+    [ "$(torch_version)" = "2.3.1+cu121" ]
+    [ "$(pips)" -eq 0 ]
+    [ "$(ours)" -ge 2 ]
+    [ $((SECONDS - t0)) -gt 11 ]
+}
+
 @test "torchshim fetch into a directory, then an offline pip install --no-index" {
     local dest=$BATS_TEST_TMPDIR/offline
     run --separate-stderr "$TORCHSHIM_BUILD/torchshim" fetch --dest "$dest" --backend cu121 torch==2.3.1 torchvision
