@@ -9,7 +9,7 @@
 #   fuzz:  tests/fuzz/run-short a few seconds per libFuzzer target (when clang
 #                               with libFuzzer is present)
 #
-# TESTS_ONLY=unit|bats|e2e|fault|fuzz limits the run; arguments name .bats files to run
+# TESTS_ONLY="unit bats ..." (of unit bats e2e fault fuzz) limits the run; arguments name .bats files to run
 # instead of the whole directory (e.g. tests/run.sh tests/e2e/10-pip-venv.bats).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +18,8 @@ BUILD=${BUILD:-build}
 export TORCHSHIM_BUILD="$top/$BUILD"
 export TORCHSHIM_TOP="$top"
 only=${TESTS_ONLY:-}
+# want GROUP: is GROUP part of this run?
+want() { [ -z "$only" ] || [[ " $only " == *" $1 "* ]]; }
 log=$(mktemp -d "${TMPDIR:-/tmp}/torchshim-tests.XXXXXX")
 trap 'rm -rf "$log"' EXIT
 
@@ -39,7 +41,7 @@ count_tap() {
     failed=$((failed + nok))
 }
 
-if [ -z "$only" ] || [ "$only" = unit ]; then
+if want unit; then
     for t in "$BUILD"/tests/test_*; do
         [ -x "$t" ] || continue
         name=$(basename "$t")
@@ -69,10 +71,10 @@ run_bats() {
     grep -vE '^ok ' "$out" | sed "s/^/[$label] /" || true
     count_tap "$out" "$label"
 }
-if [ -z "$only" ] || [ "$only" = bats ]; then run_bats tests/bats bats "$@"; fi
-if [ -z "$only" ] || [ "$only" = e2e ]; then run_bats tests/e2e e2e "$@"; fi
-if [ -z "$only" ] || [ "$only" = fault ]; then run_bats tests/fault fault "$@"; fi
-if { [ -z "$only" ] || [ "$only" = fuzz ]; } && [ $# -eq 0 ] && [ -x tests/fuzz/run-short ]; then
+if want bats; then run_bats tests/bats bats "$@"; fi
+if want e2e; then run_bats tests/e2e e2e "$@"; fi
+if want fault; then run_bats tests/fault fault "$@"; fi
+if want fuzz && [ $# -eq 0 ] && [ -x tests/fuzz/run-short ]; then
     out="$log/fuzz.tap"
     tests/fuzz/run-short >"$out" 2>&1
     grep -vE '^ok ' "$out" | sed "s/^/[fuzz] /" || true

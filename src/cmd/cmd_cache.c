@@ -156,8 +156,9 @@ const struct engine_cmd cmd_cache = {
     "  info    where the cache is and what it holds; the wheel store (prefetched\n"
     "          wheels, [prefetch] dir) and its unfinished downloads\n"
     "  clean   remove fetched indexes (those older than SECONDS), corrupt entries\n"
-    "          and what interrupted writers left; the wheel store's wheels (those\n"
-    "          older than SECONDS) and unfinished downloads\n"
+    "          and what interrupted writers left, rewritten copies of requirements\n"
+    "          and environment files (not those of the last minute); the wheel\n"
+    "          store's wheels (those older than SECONDS) and unfinished downloads\n"
     "  --keep N  keep the N most recently downloaded wheels (the indexes are\n"
     "          left alone unless --older-than is given too)\n",
 };

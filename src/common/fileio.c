@@ -227,6 +227,33 @@ fail:;
     return r;
 }
 
+int file_sweep_older(const char *dir, const char *prefix, long long secs,
+                     unsigned long long *freed)
+{
+    if (freed)
+        *freed = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    time_t now = time(NULL);
+    size_t plen = strlen(prefix);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        struct stat st;
+        if (strncmp(de->d_name, prefix, plen) ||
+            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+            !S_ISREG(st.st_mode) || (secs >= 0 && now - st.st_mtime <= secs) ||
+            unlinkat(dirfd(d), de->d_name, 0))
+            continue;
+        removed++;
+        if (freed)
+            *freed += (unsigned long long)st.st_size;
+    }
+    closedir(d);
+    return removed;
+}
+
 long long now_ms(void)
 {
     struct timespec ts;

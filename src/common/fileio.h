@@ -33,6 +33,13 @@ int file_write_atomic(const char *path, const void *head, size_t hlen, const voi
  * was killed mid-write). Returns how many. */
 int file_sweep_temps(const char *dir);
 
+/* Remove the regular files in DIR whose name starts with PREFIX ("" for
+ * all) and that were last modified more than SECS seconds ago (SECS < 0:
+ * all of them). Symlinks and directories are left. Returns how many; *freed
+ * (when not NULL) gets their bytes. A missing DIR removes nothing. */
+int file_sweep_older(const char *dir, const char *prefix, long long secs,
+                     unsigned long long *freed);
+
 /* Milliseconds on the monotonic clock. */
 long long now_ms(void);
 

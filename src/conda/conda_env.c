@@ -347,10 +347,12 @@ static char *write_copy(const struct envfile *ef, const char *path, char **err)
 {
     const char *cache = cache_dir_default();
     const char *tmp = getenv("TMPDIR");
-    char *dir = cache ? xasprintf("%s/envfiles", cache)
+    char *dir = cache ? xasprintf("%s/" CACHE_ENVFILES_DIR, cache)
                       : xstrdup(tmp && *tmp == '/' ? tmp : "/tmp");
     char sum[CACHE_SUM_HEX + 1], *text = NULL, *copy = NULL;
     size_t len = 0;
+    if (cache)
+        file_sweep_older(dir, "", CACHE_COPIES_KEEP_SECS, NULL);
     if (mkdir_p(dir, 0700, err) == 0 && envfile_emit(ef, &text, &len, err) == 0) {
         cache_checksum(text, len, sum);
         const char *base = strrchr(path, '/');

@@ -749,6 +749,15 @@ int cache_clean(const char *dir, long long older_than, size_t *removed,
         return -1;
     }
     int r = scan(dir, clean_cb, &c, err);
+    static const char *const copies[] = { CACHE_REQS_DIR, CACHE_ENVFILES_DIR };
+    long long keep = older_than > CACHE_COPIES_MIN_SECS ? older_than : CACHE_COPIES_MIN_SECS;
+    for (size_t i = 0; i < sizeof copies / sizeof copies[0]; i++) {
+        char *sub = xasprintf("%s/%s", dir, copies[i]);
+        unsigned long long bytes;
+        c.removed += (size_t)file_sweep_older(sub, "", keep, &bytes);
+        c.freed += bytes;
+        free(sub);
+    }
     if (removed)
         *removed = c.removed;
     if (freed)

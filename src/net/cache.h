@@ -119,9 +119,20 @@ struct cache_info {
 int cache_info(const char *dir, struct cache_info *ci, char **err);
 void cache_info_clear(struct cache_info *ci);
 
+/* Rewritten copies of the user's files live in <cache>/CACHE_REQS_DIR
+ * (requirements, "req-*") and <cache>/CACHE_ENVFILES_DIR (environment files)
+ * while the real tool reads them; after CACHE_COPIES_KEEP_SECS they may go. */
+#define CACHE_REQS_DIR "reqs"
+#define CACHE_ENVFILES_DIR "envfiles"
+#define CACHE_COPIES_KEEP_SECS 86400
+/* A copy younger than this is never removed, not even by a full clean: a
+ * tool started a moment ago may still be about to read it. */
+#define CACHE_COPIES_MIN_SECS 60
+
 /* Delete entries and blobs older than older_than seconds (all when
- * older_than < 0, memo files included), corrupt entries, and temporary
- * files left by crashed writers. Only torchshim's own file names are
+ * older_than < 0, memo files included), corrupt entries, temporary
+ * files left by crashed writers, and rewritten copies older than
+ * older_than (at least CACHE_COPIES_MIN_SECS). Only torchshim's own file names are
  * touched, so a cache dir pointed at $HOME is safe. *removed and *freed
  * (either may be NULL) count what was deleted. */
 int cache_clean(const char *dir, long long older_than, size_t *removed,

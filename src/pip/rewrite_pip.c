@@ -6,11 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include "cache.h"
+#include "fileio.h"
 #include "msg.h"
 #include "pipcmd.h"
 #include "quote.h"
@@ -35,27 +34,13 @@ static char *reqdir_prepare(void)
         free(err);
         return NULL;
     }
-    char *dir = xasprintf("%s/reqs", base);
+    char *dir = xasprintf("%s/" CACHE_REQS_DIR, base);
     if (mkdir(dir, 0700) && errno != EEXIST) {
         free(dir);
         return NULL;
     }
     /* Rewritten copies are needed only while pip runs: drop day-old ones. */
-    DIR *d = opendir(dir);
-    if (d) {
-        time_t now = time(NULL);
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (strncmp(e->d_name, "req-", 4))
-                continue;
-            char *p = xasprintf("%s/%s", dir, e->d_name);
-            struct stat st;
-            if (stat(p, &st) == 0 && now - st.st_mtime > 86400)
-                unlink(p);
-            free(p);
-        }
-        closedir(d);
-    }
+    file_sweep_older(dir, "req-", CACHE_COPIES_KEEP_SECS, NULL);
     return dir;
 }
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "fileio.h"
 #include "msg.h"
 
 /* ---- helpers ---- */
@@ -656,6 +657,45 @@ static void test_info_clean(void **state)
     free(foreign2);
 }
 
+/* Rewritten copies (requirements, environment files): a clean removes those
+ * older than its limit, and never one younger than CACHE_COPIES_MIN_SECS; a
+ * symlink or a directory there is left. */
+static void test_clean_copies(void **state)
+{
+    const char *dir = *state;
+    char *err = NULL;
+    time_t now = time(NULL);
+    char *reqs = xasprintf("%s/" CACHE_REQS_DIR, dir), *envs = xasprintf("%s/" CACHE_ENVFILES_DIR, dir);
+    assert_int_equal(mkdir_p(reqs, 0700, &err), 0);
+    assert_int_equal(mkdir_p(envs, 0700, &err), 0);
+    char *old_req = xasprintf("%s/req-AbCdEf.txt", reqs), *new_req = xasprintf("%s/req-XyZxYz.txt", reqs);
+    char *old_env = xasprintf("%s/0123-environment.yml", envs), *sub = xasprintf("%s/keep", envs);
+    char *link = xasprintf("%s/link.yml", envs);
+    spit(old_req, "torch\n", 6);
+    spit(new_req, "numpy\n", 6);
+    spit(old_env, "name: x\n", 8);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_int_equal(symlink(old_env, link), 0);
+    struct timeval hour[2] = { { (time_t)(now - 3600), 0 }, { (time_t)(now - 3600), 0 } };
+    assert_int_equal(utimes(old_req, hour), 0);
+    assert_int_equal(utimes(old_env, hour), 0);
+
+    size_t removed;
+    unsigned long long freed;
+    assert_int_equal(cache_clean(dir, 7200, &removed, &freed, &err), 0);
+    assert_int_equal(removed, 0);  /* an hour old, the limit two */
+    assert_int_equal(cache_clean(dir, -1, &removed, &freed, &err), 0);
+    assert_int_equal(removed, 2);  /* everything, but the fresh copy stays */
+    assert_int_equal(freed, 6 + 8);
+    assert_false(exists(old_req));
+    assert_false(exists(old_env));
+    assert_true(exists(new_req));
+    assert_true(exists(sub));
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0);
+    free(reqs); free(envs); free(old_req); free(new_req); free(old_env); free(sub); free(link);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_tmp, teardown_tmp)
 
 int main(void)
@@ -669,6 +709,7 @@ int main(void)
         T(test_blob),
         T(test_concurrent),
         T(test_write_file_atomic),
+        T(test_clean_copies),
         T(test_info_clean),
     };
     return cmocka_run_group_tests_name("cache", tests, NULL, NULL);
