@@ -3,6 +3,7 @@
 #   make                 build build/torchshim (front end) and build/torchshim-engine
 #   make check           build and run every test (unit, shell, end to end)
 #   make SAN=1 check     the same with AddressSanitizer + UBSan (separate build dir)
+#   make check-san       unit, shell and fault tests under ASan + UBSan (CI runs it)
 #   make install PREFIX=~/.local DESTDIR=
 #   make bench           hyperfine benchmarks, then the download comparison
 #                        (bench/README.md; BENCH_DOWNLOAD=0 skips the latter)
@@ -118,6 +119,12 @@ tests: $(TESTS)
 check: all tests
 	BUILD=$(BUILD) tests/run.sh
 
+# The suite again under AddressSanitizer + UBSan (build-san/): the unit
+# tests, the shell specs and the fault matrix (CI runs it after `make check`).
+check-san:
+	$(MAKE) SAN=1 all tests
+	BUILD=build-san TESTS_ONLY="unit bats fault" tests/run.sh
+
 BENCH_DOWNLOAD ?= 1
 bench: all
 	BUILD=$(BUILD) bench/run.sh
@@ -146,7 +153,7 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all tests check bench install uninstall clean
+.PHONY: all tests check check-san bench install uninstall clean
 # keep test objects: they are not throwaway intermediates
 .SECONDARY:
 

@@ -108,7 +108,7 @@ teardown() { teardown_shim_env; }
     [ $(( $(date +%s) - start )) -lt 10 ]
     [[ "$output" == *"no answer within"* ]]
     [ "$(argv_of pip | tail -n +2 | tr '\n' ' ')" = "install torch " ]
-    ! pgrep -f "sleep 100" -u "$(id -u)" -P 1 >/dev/null 2>&1 || ! pgrep -fx "sleep 100" >/dev/null
+    ! pgrep -f "sleep 100" -u "$(id -u)" -P 1 >/dev/null 2>&1 || ! pgrep -fx "sleep 100" >/dev/null || false
 }
 
 @test "an engine dies with its front end" {
@@ -122,7 +122,7 @@ teardown() { teardown_shim_env; }
     kill -9 "$front"
     wait "$front" || true
     for _ in $(seq 50); do kill -0 "$engine" 2>/dev/null || break; sleep 0.1; done
-    ! kill -0 "$engine" 2>/dev/null
+    ! kill -0 "$engine" 2>/dev/null || false
 }
 
 @test "a terminal as -r is not read by the shim" {

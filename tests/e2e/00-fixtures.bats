@@ -298,8 +298,11 @@ EOF
     tests/fixtures/make-all.sh "$out"
     after=$(cd "$out" && find . -type f ! -name '.make-all.lock' -printf '%p %s %T@\n' | sort | md5sum)
     [ "$before" = "$after" ]
-    # and a build elsewhere is byte-identical (deterministic)
-    diff -r -x .make-all.lock -x .fault-gen "$out" "$TS_FIXTURES"
+    # and a build elsewhere is byte-identical (deterministic); trees that
+    # later tests add to the shared build (fault, differential) are theirs
+    run diff -r -x .make-all.lock -x .fault-gen "$out" "$TS_FIXTURES"
+    echo "$output"
+    [ -z "$(grep -v "^Only in $TS_FIXTURES" <<<"$output")" ]
 }
 
 # --- wheels ----------------------------------------------------------------

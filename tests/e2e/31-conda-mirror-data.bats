@@ -92,7 +92,7 @@ GOOD() { echo "$MIRROR_URL/rate/anaconda/cloud/pytorch"; }
         ts_log_requests "GET /bad/$c/anaconda/cloud/pytorch/linux-64/repodata.json(.zst)? HTTP/1.1\" 200"
         # the bad answer is not in the cache; the good one is
         run "$SHIM" cache info
-        ! grep -q "/bad/.*linux-64" <<<"$output"
+        ! grep -q "/bad/.*linux-64" <<<"$output" || false
         [[ "$output" == *"/rate/anaconda/cloud/pytorch/linux-64/repodata.json"* ]]
         # the bad answer is not remembered: the next run asks the first mirror
         # again, and the good one only revalidates its cached index (304)
@@ -115,7 +115,7 @@ GOOD() { echo "$MIRROR_URL/rate/anaconda/cloud/pytorch"; }
     printf '%s\0' "$T/real/conda" install pytorch cpuonly python=3.11 -c pytorch > "$T/expected"
     cmp "$T/expected" "$T/argv.conda"
     run "$SHIM" cache info
-    ! grep -q "/bad/.*linux-64" <<<"$output"   # (their noarch is a good copy)
+    ! grep -q "/bad/.*linux-64" <<<"$output" || false   # (their noarch is a good copy)
 }
 
 # A 200 MB index that arrives as a few MB of zstd: read streaming, bounded
