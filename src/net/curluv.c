@@ -123,3 +123,35 @@ void curluv_close_walk(uv_handle_t *h, void *arg)
     if (!uv_is_closing(h))
         uv_close(h, h->type == UV_POLL ? on_sock_closed : NULL);
 }
+
+int curluv_open(struct curluv *cu, uv_loop_t *loop,
+                void (*done)(struct curluv *, CURL *, CURLcode),
+                void (*after)(struct curluv *), void *data, char **err)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return seterr(err, "cannot initialise libcurl");
+    if (uv_loop_init(loop) != 0) {
+        curl_global_cleanup();
+        return seterr(err, "cannot start an event loop");
+    }
+    CURLM *multi = curl_multi_init();
+    if (!multi) {
+        uv_loop_close(loop);
+        curl_global_cleanup();
+        return seterr(err, "cannot initialise libcurl's multi interface");
+    }
+    curluv_init(cu, loop, multi, done, after, data);
+    return 0;
+}
+
+void curluv_close(struct curluv *cu, const char *who)
+{
+    curl_multi_cleanup(cu->multi);
+    cu->multi = NULL;
+    curluv_stop_timer(cu);
+    uv_walk(cu->loop, curluv_close_walk, NULL);
+    uv_run(cu->loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(cu->loop) != 0)
+        verbosef("%s: the event loop did not close cleanly", who);
+    curl_global_cleanup();
+}

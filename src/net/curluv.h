@@ -24,6 +24,18 @@ struct curluv {
     void *data;                                                    /* the caller's */
 };
 
+/* The whole stack at once: curl_global_init, LOOP initialised, a multi
+ * handle (CU->multi) wired to it. 0, or -1 with *err set and nothing left
+ * open. */
+int curluv_open(struct curluv *cu, uv_loop_t *loop,
+                void (*done)(struct curluv *, CURL *, CURLcode),
+                void (*after)(struct curluv *), void *data, char **err);
+/* And down again, after the caller removed its easy handles: the multi
+ * handle, every handle still open on the loop (the caller's timers too),
+ * the loop, curl_global_cleanup. WHO names the caller in the verbose note
+ * when the loop does not close cleanly. */
+void curluv_close(struct curluv *cu, const char *who);
+
 /* Wire MULTI to LOOP (sets the multi's socket and timer callbacks). */
 void curluv_init(struct curluv *cu, uv_loop_t *loop, CURLM *multi,
                  void (*done)(struct curluv *, CURL *, CURLcode),

@@ -635,19 +635,13 @@ static void signals_restore(struct run *run)
 
 static int net_start(struct run *run, int catch_signals)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return -1;
-    if (uv_loop_init(&run->loop) != 0) {
-        curl_global_cleanup();
-        return -1;
-    }
-    run->multi = curl_multi_init();
-    if (!run->multi) {
-        uv_loop_close(&run->loop);
-        curl_global_cleanup();
+    char *err = NULL;
+    if (curluv_open(&run->cu, &run->loop, on_done, on_after, run, &err)) {
+        verbosef("download: %s", err);
+        free(err);
         return -1;
     }
-    curluv_init(&run->cu, &run->loop, run->multi, on_done, on_after, run);
+    run->multi = run->cu.multi;
     curl_multi_setopt(run->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
     curl_multi_setopt(run->multi, CURLMOPT_MAXCONNECTS, (long)run->max_total + 4);
     uv_timer_init(&run->loop, &run->tick);
@@ -663,16 +657,9 @@ static void net_stop(struct run *run)
     for (size_t i = 0; i < run->nf; i++)
         for (size_t k = 0; k < run->f[i].nc; k++)
             conn_release(&run->f[i].c[k]);
-    curl_multi_cleanup(run->multi);
+    curluv_close(&run->cu, "download");
     run->multi = NULL;
-    curluv_stop_timer(&run->cu);
-    uv_timer_stop(&run->tick);
-    uv_walk(&run->loop, curluv_close_walk, NULL);
-    uv_run(&run->loop, UV_RUN_DEFAULT);
-    if (uv_loop_close(&run->loop) != 0)
-        verbosef("download: the event loop did not close cleanly");
     signals_restore(run);
-    curl_global_cleanup();
     dl_progress_clear(&run->prog);
 }
 

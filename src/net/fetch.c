@@ -1119,19 +1119,13 @@ static void run_free(struct run *run)
 /* Everything the network part needs; -1 if it cannot be had. */
 static int net_start(struct run *run)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return -1;
-    if (uv_loop_init(&run->loop) != 0) {
-        curl_global_cleanup();
-        return -1;
-    }
-    run->multi = curl_multi_init();
-    if (!run->multi) {
-        uv_loop_close(&run->loop);
-        curl_global_cleanup();
+    char *err = NULL;
+    if (curluv_open(&run->cu, &run->loop, on_done, NULL, run, &err)) {
+        verbosef("fetch: %s", err);
+        free(err);
         return -1;
     }
-    curluv_init(&run->cu, &run->loop, run->multi, on_done, NULL, run);
+    run->multi = run->cu.multi;
     uv_timer_init(&run->loop, &run->progress_timer);
     run->progress_timer.data = run;
     curl_multi_setopt(run->multi, CURLMOPT_MAX_HOST_CONNECTIONS, MAX_HOST_CONNS);
@@ -1155,15 +1149,8 @@ static void net_stop(struct run *run)
     free(run->pool);
     run->pool = NULL;
     run->npool = run->cappool = 0;
-    curl_multi_cleanup(run->multi);
+    curluv_close(&run->cu, "fetch");
     run->multi = NULL;
-    curluv_stop_timer(&run->cu);
-    uv_timer_stop(&run->progress_timer);
-    uv_walk(&run->loop, curluv_close_walk, NULL);
-    uv_run(&run->loop, UV_RUN_DEFAULT);
-    if (uv_loop_close(&run->loop) != 0)
-        verbosef("fetch: the event loop did not close cleanly");
-    curl_global_cleanup();
     run->net = 0;
     progress_clear(run);
 }

@@ -381,24 +381,14 @@ long probe_run(struct probe_item *items, size_t n, const struct probe_opts *o, c
         o = &defaults;
     if (n == 0)
         return 0;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return seterr(err, "cannot initialise libcurl");
     struct prun run;
     memset(&run, 0, sizeof run);
     run.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : PROBE_DEFAULT_TIMEOUT_MS;
-    if (uv_loop_init(&run.loop) != 0) {
-        curl_global_cleanup();
-        return seterr(err, "cannot start an event loop");
-    }
-    run.multi = curl_multi_init();
-    if (!run.multi) {
-        uv_loop_close(&run.loop);
-        curl_global_cleanup();
-        return seterr(err, "cannot initialise libcurl's multi interface");
-    }
+    if (curluv_open(&run.cu, &run.loop, on_done, after_drain, &run, err))
+        return -1;
+    run.multi = run.cu.multi;
     uv_timer_init(&run.loop, &run.deadline);
     run.deadline.data = &run;
-    curluv_init(&run.cu, &run.loop, run.multi, on_done, after_drain, &run);
 
     run.x = xcalloc(n, sizeof *run.x);
     run.n = n;
@@ -439,15 +429,8 @@ long probe_run(struct probe_item *items, size_t n, const struct probe_opts *o, c
             curl_easy_cleanup(run.x[i].easy);
         answered += items[i].state == PROBE_OK;
     }
-    curl_multi_cleanup(run.multi);
-    curluv_stop_timer(&run.cu);
-    uv_timer_stop(&run.deadline);
-    uv_walk(&run.loop, curluv_close_walk, NULL);
-    uv_run(&run.loop, UV_RUN_DEFAULT);
-    if (uv_loop_close(&run.loop) != 0)
-        verbosef("probe: the event loop did not close cleanly");
+    curluv_close(&run.cu, "probe");
     free(run.x);
-    curl_global_cleanup();
     return answered;
 }
 

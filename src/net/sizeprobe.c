@@ -208,31 +208,20 @@ size_t size_probe_run(struct size_probe *p, size_t n, const struct fetch_opts *o
         return 0;
     struct sp_run run;
     memset(&run, 0, sizeof run);
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        goto fail;
-    if (uv_loop_init(&run.loop) != 0) {
-        curl_global_cleanup();
-        goto fail;
-    }
-    if (!(run.multi = curl_multi_init())) {
-        uv_loop_close(&run.loop);
-        curl_global_cleanup();
+    char *err = NULL;
+    if (curluv_open(&run.cu, &run.loop, on_done, NULL, &run, &err)) {
+        verbosef("size probe: %s", err);
+        free(err);
         goto fail;
     }
-    curluv_init(&run.cu, &run.loop, run.multi, on_done, NULL, &run);
+    run.multi = run.cu.multi;
     run.x = xcalloc(n, sizeof *run.x);
     run.n = n;
     for (size_t i = 0; i < n; i++)
         run.x[i].p = &p[i];
     run_loop(&run, o);
-    curl_multi_cleanup(run.multi);
-    curluv_stop_timer(&run.cu);
-    uv_walk(&run.loop, curluv_close_walk, NULL);
-    uv_run(&run.loop, UV_RUN_DEFAULT);
-    if (uv_loop_close(&run.loop) != 0)
-        verbosef("size probe: the event loop did not close cleanly");
+    curluv_close(&run.cu, "size probe");
     free(run.x);
-    curl_global_cleanup();
     size_t known = 0;
     for (size_t i = 0; i < n; i++)
         known += p[i].size >= 0;

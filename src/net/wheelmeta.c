@@ -715,19 +715,13 @@ static void wheel_begin(struct wheel *w)
 
 static int net_start(struct wrun *run)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return -1;
-    if (uv_loop_init(&run->loop) != 0) {
-        curl_global_cleanup();
-        return -1;
-    }
-    run->multi = curl_multi_init();
-    if (!run->multi) {
-        uv_loop_close(&run->loop);
-        curl_global_cleanup();
+    char *err = NULL;
+    if (curluv_open(&run->cu, &run->loop, on_done, NULL, run, &err)) {
+        verbosef("wheel metadata: %s", err);
+        free(err);
         return -1;
     }
-    curluv_init(&run->cu, &run->loop, run->multi, on_done, NULL, run);
+    run->multi = run->cu.multi;
     curl_multi_setopt(run->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)WHEELMETA_HOST_CONNS);
     curl_multi_setopt(run->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, MAX_TOTAL_CONNS);
     return 0;
@@ -735,14 +729,8 @@ static int net_start(struct wrun *run)
 
 static void net_stop(struct wrun *run)
 {
-    curl_multi_cleanup(run->multi);
+    curluv_close(&run->cu, "wheel metadata");
     run->multi = NULL;
-    curluv_stop_timer(&run->cu);
-    uv_walk(&run->loop, curluv_close_walk, NULL);
-    uv_run(&run->loop, UV_RUN_DEFAULT);
-    if (uv_loop_close(&run->loop) != 0)
-        verbosef("wheel metadata: the event loop did not close cleanly");
-    curl_global_cleanup();
 }
 
 /* Drive the loop until every wheel is settled; never hang. */
