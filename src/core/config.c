@@ -13,6 +13,7 @@
 
 #include "fileio.h"
 #include "msg.h"
+#include "str.h"
 
 static const char *const role_names[ROLE_N] = { "wheels", "pypi", "conda", "nvidia" };
 
@@ -89,12 +90,10 @@ struct load_ctx {
 
 static int parse_long(const char *v, long *out)
 {
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno || end == v || *end || n < 0)
+    long long n;
+    if (str_to_count(v, &n) || n > LONG_MAX)
         return -1;
-    *out = n;
+    *out = (long)n;
     return 0;
 }
 

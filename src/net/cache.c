@@ -15,6 +15,7 @@
 
 #include "fileio.h"
 #include "msg.h"
+#include "str.h"
 
 #define HTTP_DIR   "http"
 #define BLOB_DIR   "blob"
@@ -171,32 +172,6 @@ static const char *rec_get(const struct record *r, const char *name)
     return NULL;
 }
 
-static int parse_ull(const char *s, unsigned long long *out)
-{
-    if (!s || *s < '0' || *s > '9')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_ll(const char *s, long long *out)
-{
-    if (!s || !*s)
-        return -1;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 /* Parse the header in r->buf[0..avail). */
 static int parse_header(struct record *r, size_t avail, const char *magic, const char **why)
 {
@@ -232,13 +207,13 @@ static int parse_header(struct record *r, size_t avail, const char *magic, const
     }
     r->hdrlen = (size_t)(nl + 1 - r->buf);
 
-    unsigned long long len;
-    if (parse_ull(rec_get(r, "length"), &len) < 0) {
+    long long len;
+    if (str_to_count(rec_get(r, "length"), &len) < 0) {
         *why = "no length";
         return -1;
     }
     if ((unsigned long long)r->st.st_size < r->hdrlen ||
-        (unsigned long long)r->st.st_size - r->hdrlen != len) {
+        (unsigned long long)r->st.st_size - r->hdrlen != (unsigned long long)len) {
         *why = "length does not match the file size (truncated?)";
         return -1;
     }
@@ -389,7 +364,7 @@ int cache_lookup(const char *dir, const char *url, struct cache_entry *e)
 
     if (rc == REC_OK && (!key || !rec_get(&r, "source") || !rec_get(&r, "etag") ||
                          !rec_get(&r, "last-modified") ||
-                         parse_ll(rec_get(&r, "fetched"), &fetched) < 0)) {
+                         str_to_count(rec_get(&r, "fetched"), &fetched) < 0)) {
         rc = REC_CORRUPT;
         why = "missing fields";
     }
@@ -592,7 +567,7 @@ static int scan_one_dir(const char *dir, const struct scan_dir *sd, scan_fn fn, 
             long long when = 0;
             int got = read_record(path, sd->magic, 0, &r, &why);
             const char *name = got == REC_OK ? rec_get(&r, sd->name_field) : NULL;
-            if (got == REC_OK && (!name || parse_ll(rec_get(&r, sd->time_field), &when) < 0))
+            if (got == REC_OK && (!name || str_to_count(rec_get(&r, sd->time_field), &when) < 0))
                 got = REC_CORRUPT;
             if (got != REC_MISSING) {  /* gone meanwhile: a concurrent clean */
                 s.corrupt = got != REC_OK;

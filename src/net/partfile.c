@@ -9,6 +9,7 @@
 
 #include "fileio.h"
 #include "msg.h"
+#include "str.h"
 
 #define MAGIC "torchshim-part 1"
 
@@ -129,19 +130,6 @@ static size_t split_tabs(char *line, char **f, size_t max)
     return n;
 }
 
-static int parse_i64(const char *s, int64_t *out)
-{
-    if (!*s || *s == '-' || *s == '+')
-        return -1;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int parse_hex(const char *s, char *out, size_t hexlen)
 {
     if (!strcmp(s, "-")) {
@@ -164,8 +152,13 @@ static int parse_record(struct part_state *st, char *line)
 {
     char *f[5];
     size_t n = split_tabs(line, f, 5);
-    if (!strcmp(f[0], "size"))
-        return n == 2 && parse_i64(f[1], &st->size) == 0 ? 0 : -1;
+    long long a, b;
+    if (!strcmp(f[0], "size")) {
+        if (n != 2 || str_to_count(f[1], &a))
+            return -1;
+        st->size = a;
+        return 0;
+    }
     if (!strcmp(f[0], "sha256"))
         return n == 2 ? parse_hex(f[1], st->sha256, 64) : -1;
     if (!strcmp(f[0], "md5"))
@@ -177,8 +170,7 @@ static int parse_record(struct part_state *st, char *line)
         return 0;
     }
     if (!strcmp(f[0], "done")) {
-        int64_t a, b;
-        if (n != 3 || parse_i64(f[1], &a) || parse_i64(f[2], &b) || a >= b)
+        if (n != 3 || str_to_count(f[1], &a) || str_to_count(f[2], &b) || a >= b)
             return -1;
         if (st->size < 0 || b > st->size)   /* size comes first */
             return -1;
