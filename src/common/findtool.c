@@ -11,6 +11,22 @@
 
 #include "msg.h"
 
+/* The next directory of the PATH string at *P: 1 with *DIR (not
+ * terminated) and *LEN, 0 at the end. "" and relative entries mean the
+ * current directory: never trusted, skipped. */
+static int path_next(const char **p, const char **dir, size_t *len)
+{
+    while (**p) {
+        const char *e = strchrnul(*p, ':');
+        *dir = *p;
+        *len = (size_t)(e - *p);
+        *p = *e ? e + 1 : e;
+        if (*len && (*dir)[0] == '/')
+            return 1;
+    }
+    return 0;
+}
+
 static const struct {
     const char *name;
     enum tool_mode mode;
@@ -171,13 +187,9 @@ int findtool_locate(const char *name, enum tool_mode mode, const struct self_id 
         path = "/usr/local/bin:/usr/bin:/bin";
     size_t nlen = strlen(name);
     char *not_exec = NULL;
-    for (const char *p = path; *p;) {
-        const char *e = strchrnul(p, ':');
-        size_t dlen = (size_t)(e - p);
-        const char *dir = p;
-        p = *e ? e + 1 : e;
-        if (dlen == 0 || dir[0] != '/')
-            continue;  /* "" and relative entries mean the cwd: never trust them */
+    const char *p = path, *dir;
+    size_t dlen;
+    while (path_next(&p, &dir, &dlen)) {
         char cand[PATH_MAX];
         if (dlen + 1 + nlen + 1 > sizeof cand)
             continue;
@@ -224,13 +236,9 @@ char *findtool_which(const char *name)
     const char *path = getenv("PATH");
     if (!path)
         path = "/usr/local/bin:/usr/bin:/bin";
-    for (const char *p = path; *p;) {
-        const char *e = strchrnul(p, ':');
-        size_t dlen = (size_t)(e - p);
-        const char *dir = p;
-        p = *e ? e + 1 : e;
-        if (dlen == 0 || dir[0] != '/')
-            continue;
+    const char *p = path, *dir;
+    size_t dlen;
+    while (path_next(&p, &dir, &dlen)) {
         char *cand = xasprintf("%.*s/%s", (int)dlen, dir, name);
         struct stat st;
         if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
