@@ -43,10 +43,14 @@ CFLAGS  ?= $(OPT)
 CFLAGS  += -std=c11 $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 
+# Loaded on first use (dlopen, src/net/archlib.h), not at the engine's start:
+# compiled against, never linked (the unit tests link it for their own use).
+LAZY_PKGS   = libarchive
+
 ENGINE_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(ENGINE_PKGS) 2>/dev/null)
-ENGINE_LIBS   := $(shell $(PKG_CONFIG) --libs $(ENGINE_PKGS) 2>/dev/null)
+ENGINE_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out $(LAZY_PKGS),$(ENGINE_PKGS)) 2>/dev/null)
 TEST_CFLAGS   := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
-TEST_LIBS     := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS     := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) $(LAZY_PKGS) 2>/dev/null)
 
 # The layers, in the order data flows through them (README: How it works):
 #   shim/        the front end: argv -> classify -> exec (libc only)

@@ -10,23 +10,22 @@
  * raw lzma, whose header is too weak to tell from plain text. */
 #include "repodata_int.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "archlib.h"
 #include "msg.h"
 
 static const struct {
     const char *name;
-    int (*enable)(struct archive *);
+    archlib_support_fn *enable;        /* its field in archlib (loaded later) */
     const char *magic;
     size_t mlen;
 } filters[] = {
-    { "gzip",  archive_read_support_filter_gzip,  "\x1f\x8b", 2 },
-    { "bzip2", archive_read_support_filter_bzip2, "BZh", 3 },
-    { "zstd",  archive_read_support_filter_zstd,  "\x28\xb5\x2f\xfd", 4 },
-    { "xz",    archive_read_support_filter_xz,    "\xfd" "7zXZ", 5 },
+    { "gzip",  &archlib.support_filter_gzip,  "\x1f\x8b", 2 },
+    { "bzip2", &archlib.support_filter_bzip2, "BZh", 3 },
+    { "zstd",  &archlib.support_filter_zstd,  "\x28\xb5\x2f\xfd", 4 },
+    { "xz",    &archlib.support_filter_xz,    "\xfd" "7zXZ", 5 },
 };
 #define NFILTERS (sizeof filters / sizeof filters[0])
 
@@ -61,28 +60,30 @@ static void defaults(struct repodata_scan_opts *o, const struct repodata_scan_op
 
 static int open_input(struct scan_ctx *c, const struct input *in, char **err)
 {
-    c->a = archive_read_new();
+    if (archlib_load(err))
+        return -1;
+    c->a = archlib.read_new();
     if (!c->a)
         return seterr(err, "%s: cannot create an archive reader", c->what);
-    archive_read_support_format_raw(c->a);
-    archive_read_support_format_empty(c->a);
+    archlib.support_format_raw(c->a);
+    archlib.support_format_empty(c->a);
     for (size_t i = 0; i < NFILTERS; i++) {
-        int r = filters[i].enable(c->a);
+        int r = (*filters[i].enable)(c->a);
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
             return seterr(err, "%s: %s support missing in libarchive", c->what,
                           filters[i].name);
     }
-    int r = in->path      ? archive_read_open_filename(c->a, in->path, 128 << 10)
-            : in->fd >= 0 ? archive_read_open_fd(c->a, in->fd, 128 << 10)
-                          : archive_read_open_memory(c->a, in->body, in->len);
+    int r = in->path      ? archlib.open_filename(c->a, in->path, 128 << 10)
+            : in->fd >= 0 ? archlib.open_fd(c->a, in->fd, 128 << 10)
+                          : archlib.open_memory(c->a, in->body, in->len);
     if (r != ARCHIVE_OK)
-        return seterr(err, "cannot open %s: %s", c->what, archive_error_string(c->a));
+        return seterr(err, "cannot open %s: %s", c->what, archlib.error_string(c->a));
     struct archive_entry *entry;
-    r = archive_read_next_header(c->a, &entry);
+    r = archlib.next_header(c->a, &entry);
     if (r == ARCHIVE_EOF)
         return 1;                    /* empty input */
     if (r != ARCHIVE_OK)
-        return seterr(err, "%s: cannot read: %s", c->what, archive_error_string(c->a));
+        return seterr(err, "%s: cannot read: %s", c->what, archlib.error_string(c->a));
     return 0;
 }
 
@@ -90,7 +91,7 @@ static int open_input(struct scan_ctx *c, const struct input *in, char **err)
  * so when the data has a compressor's magic (damaged, not plain). */
 static int explain_start(struct scan_ctx *c, char **err)
 {
-    int outer = archive_filter_count(c->a) > 0 ? archive_filter_code(c->a, 0)
+    int outer = archlib.filter_count(c->a) > 0 ? archlib.filter_code(c->a, 0)
                                                : ARCHIVE_FILTER_NONE;
     if (outer != ARCHIVE_FILTER_NONE)
         return -1;
@@ -110,9 +111,9 @@ static int explain_start(struct scan_ctx *c, char **err)
 /* Read the next chunk after what is left; 0 at the end, -1 on error. */
 static long read_chunk(struct scan_ctx *c, char **err)
 {
-    la_ssize_t n = archive_read_data(c->a, c->buf + c->left, c->o.chunk);
+    la_ssize_t n = archlib.read_data(c->a, c->buf + c->left, c->o.chunk);
     if (n < 0) {
-        const char *why = archive_error_string(c->a);
+        const char *why = archlib.error_string(c->a);
         return seterr(err, "%s: corrupt or truncated data: %s", c->what, why ? why : "?");
     }
     c->total += (unsigned long long)n;
@@ -162,7 +163,7 @@ static int scan(const struct input *in, const char *const *names,
         rc = seterr(err, "%s: empty, not a repodata.json", c.what);
     rd_walk_free(w, rc != 0);
     if (c.a)
-        archive_read_free(c.a);
+        archlib.read_free(c.a);
     free(c.buf);
     return rc;
 }

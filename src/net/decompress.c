@@ -1,31 +1,30 @@
 /* decompress.c — see decompress.h. */
 #include "decompress.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "archlib.h"
 #include "msg.h"
 
 static const struct filter_desc {
     int filter;
     const char *name;
     int code;                          /* libarchive's ARCHIVE_FILTER_* */
-    int (*enable)(struct archive *);
+    archlib_support_fn *enable;        /* its field in archlib (loaded later) */
     const char *suffix[2];             /* file name endings that imply it */
     const char *magic;                 /* how its data starts */
 } filters[] = {
-    { DECOMPRESS_NONE,  "none",  ARCHIVE_FILTER_NONE,  archive_read_support_filter_none,
+    { DECOMPRESS_NONE,  "none",  ARCHIVE_FILTER_NONE,  &archlib.support_filter_none,
       { NULL, NULL }, NULL },
-    { DECOMPRESS_GZIP,  "gzip",  ARCHIVE_FILTER_GZIP,  archive_read_support_filter_gzip,
+    { DECOMPRESS_GZIP,  "gzip",  ARCHIVE_FILTER_GZIP,  &archlib.support_filter_gzip,
       { ".gz", NULL }, "\x1f\x8b" },
-    { DECOMPRESS_BZIP2, "bzip2", ARCHIVE_FILTER_BZIP2, archive_read_support_filter_bzip2,
+    { DECOMPRESS_BZIP2, "bzip2", ARCHIVE_FILTER_BZIP2, &archlib.support_filter_bzip2,
       { ".bz2", NULL }, "BZh" },
-    { DECOMPRESS_ZSTD,  "zstd",  ARCHIVE_FILTER_ZSTD,  archive_read_support_filter_zstd,
+    { DECOMPRESS_ZSTD,  "zstd",  ARCHIVE_FILTER_ZSTD,  &archlib.support_filter_zstd,
       { ".zst", ".zstd" }, "\x28\xb5\x2f\xfd" },
 };
 #define NFILTERS (sizeof filters / sizeof filters[0])
@@ -82,7 +81,7 @@ static int fail(struct archive *a, char **err, const char *fmt, ...)
         msg = xstrdup("decompression failed");
     *err = msg;
     if (a)
-        archive_read_free(a);
+        archlib.read_free(a);
     return -1;
 }
 
@@ -138,11 +137,11 @@ static int read_all(struct archive *a, size_t inlen, size_t cap,
             bufcap = bufcap > limit / 2 ? limit : bufcap * 2;
             buf = xrealloc(buf, bufcap + 1);
         }
-        la_ssize_t r = archive_read_data(a, buf + len, bufcap - len);
+        la_ssize_t r = archlib.read_data(a, buf + len, bufcap - len);
         if (r == 0)
             break;
         if (r < 0) {
-            const char *why = archive_error_string(a);
+            const char *why = archlib.error_string(a);
             free(buf);
             return fail(a, err, "corrupt or truncated input: %s",
                         why ? why : "read error");
@@ -156,7 +155,7 @@ static int read_all(struct archive *a, size_t inlen, size_t cap,
     buf[len] = '\0';
     *out = buf;
     *outlen = len;
-    archive_read_free(a);
+    archlib.read_free(a);
     return 0;
 }
 
@@ -181,38 +180,40 @@ int decompress_as(int filter, const void *in, size_t inlen, size_t cap,
         return 0;
     }
 
-    struct archive *a = archive_read_new();
+    if (archlib_load(err))
+        return -1;
+    struct archive *a = archlib.read_new();
     if (!a)
         return fail(NULL, err, "cannot create an archive reader");
-    archive_read_support_format_raw(a);
-    archive_read_support_format_empty(a);   /* compressed nothing */
+    archlib.support_format_raw(a);
+    archlib.support_format_empty(a);   /* compressed nothing */
     /* Every filter is enabled even when the caller expects one: that is how
      * bzip2 data handed in as "zstd" (or gzip as "none") gets noticed. */
     for (size_t i = 0; i < NFILTERS; i++) {
-        int r = filters[i].enable(a);
+        int r = (*filters[i].enable)(a);
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
             return fail(a, err, "%s support missing in libarchive: %s",
-                        filters[i].name, archive_error_string(a));
+                        filters[i].name, archlib.error_string(a));
     }
 
-    if (archive_read_open_memory(a, in, inlen) != ARCHIVE_OK)
-        return fail(a, err, "cannot read input: %s", archive_error_string(a));
+    if (archlib.open_memory(a, in, inlen) != ARCHIVE_OK)
+        return fail(a, err, "cannot read input: %s", archlib.error_string(a));
     struct archive_entry *entry;
-    int r = archive_read_next_header(a, &entry);
+    int r = archlib.next_header(a, &entry);
     if (r != ARCHIVE_OK && r != ARCHIVE_EOF)
-        return fail(a, err, "cannot read input: %s", archive_error_string(a));
+        return fail(a, err, "cannot read input: %s", archlib.error_string(a));
 
     /* Filters are numbered from the outside in; the last one is "none". */
-    int nf = archive_filter_count(a);
+    int nf = archlib.filter_count(a);
     if (want) {
-        int got = nf > 0 ? archive_filter_code(a, 0) : ARCHIVE_FILTER_NONE;
+        int got = nf > 0 ? archlib.filter_code(a, 0) : ARCHIVE_FILTER_NONE;
         const struct filter_desc *g = find_code(got);
         if (got != want->code || nf > (want->filter == DECOMPRESS_NONE ? 1 : 2))
             return fail(a, err, "expected %s data, got %s%s", want->name,
                         g ? g->name : "an unsupported filter",
                         nf > 2 ? " (nested)" : "");
     }
-    int outer = nf > 0 ? archive_filter_code(a, 0) : ARCHIVE_FILTER_NONE;
+    int outer = nf > 0 ? archlib.filter_code(a, 0) : ARCHIVE_FILTER_NONE;
     if (outer == ARCHIVE_FILTER_NONE) {
         /* libarchive passes what its bidders reject through as plain data;
          * data with a compressor's magic is damaged, not plain. */
@@ -223,7 +224,7 @@ int decompress_as(int filter, const void *in, size_t inlen, size_t cap,
         }
     }
     if (r == ARCHIVE_EOF) {              /* valid compressed empty data */
-        archive_read_free(a);
+        archlib.read_free(a);
         *out = xstrdup("");
         return 0;
     }

@@ -1,8 +1,6 @@
 /* verify.c — see verify.h. */
 #include "verify.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -11,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "archlib.h"
 #include "msg.h"
 
 #define HASH_CHUNK ((size_t)1 << 20)
@@ -142,14 +141,14 @@ static int check_zip(struct archive *a, enum kind k, const char *path, char **er
     struct archive_entry *e;
     int r, found = 0;
     long n = 0;
-    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-        const char *name = archive_entry_pathname(e);
+    while ((r = archlib.next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+        const char *name = archlib.entry_pathname(e);
         n++;
         if (name && member_wanted(k, name))
             found = 1;
     }
     if (r != ARCHIVE_EOF)
-        return seterr(err, "%s: not a readable zip: %s", path, archive_error_string(a));
+        return seterr(err, "%s: not a readable zip: %s", path, archlib.error_string(a));
     if (!found)
         return seterr(err, "%s: the zip (%ld members) has no %s", path, n,
                       k == K_WHEEL ? "*.dist-info/METADATA" : "info-* member");
@@ -159,12 +158,12 @@ static int check_zip(struct archive *a, enum kind k, const char *path, char **er
 static int check_tarbz2(struct archive *a, const char *path, char **err)
 {
     struct archive_entry *e;
-    int r = archive_read_next_header(a, &e);
+    int r = archlib.next_header(a, &e);
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
         return seterr(err, "%s: not a readable tarball: %s", path,
-                      archive_error_string(a) ? archive_error_string(a) : "empty");
-    if (archive_filter_code(a, 0) != ARCHIVE_FILTER_BZIP2 ||
-        archive_format(a) == ARCHIVE_FORMAT_EMPTY || (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK)
+                      archlib.error_string(a) ? archlib.error_string(a) : "empty");
+    if (archlib.filter_code(a, 0) != ARCHIVE_FILTER_BZIP2 ||
+        archlib.format(a) == ARCHIVE_FORMAT_EMPTY || (archlib.format(a) & ARCHIVE_FORMAT_BASE_MASK)
                                                          != ARCHIVE_FORMAT_TAR)
         return seterr(err, "%s: not a bzip2-compressed tarball", path);
     return 0;
@@ -175,22 +174,24 @@ int verify_archive(const char *path, const char *name, char **err)
     enum kind k = kind_of(name);
     if (k == K_NONE)
         return 0;
-    struct archive *a = archive_read_new();
+    if (archlib_load(err))
+        return -1;
+    struct archive *a = archlib.read_new();
     if (!a)
         return seterr(err, "libarchive: out of memory");
     if (k == K_TARBZ2) {
-        archive_read_support_filter_bzip2(a);
-        archive_read_support_format_tar(a);
+        archlib.support_filter_bzip2(a);
+        archlib.support_format_tar(a);
     } else {
-        archive_read_support_format_zip_seekable(a);
+        archlib.support_format_zip_seekable(a);
     }
     int r;
-    if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK)
-        r = seterr(err, "%s: %s", path, archive_error_string(a));
+    if (archlib.open_filename(a, path, 64 * 1024) != ARCHIVE_OK)
+        r = seterr(err, "%s: %s", path, archlib.error_string(a));
     else if (k == K_TARBZ2)
         r = check_tarbz2(a, path, err);
     else
         r = check_zip(a, k, path, err);
-    archive_read_free(a);
+    archlib.read_free(a);
     return r;
 }
