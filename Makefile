@@ -43,9 +43,10 @@ CFLAGS  ?= $(OPT)
 CFLAGS  += -std=c11 $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 
-# Loaded on first use (dlopen, src/net/archlib.h), not at the engine's start:
-# compiled against, never linked (the unit tests link it for their own use).
-LAZY_PKGS   = libarchive
+# Loaded on first use (dlopen: src/net/curllib.h, archlib.h), not at the
+# engine's start: compiled against, never linked (the unit tests link them
+# for their own use).
+LAZY_PKGS   = libcurl libarchive
 
 ENGINE_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(ENGINE_PKGS) 2>/dev/null)
 ENGINE_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out $(LAZY_PKGS),$(ENGINE_PKGS)) 2>/dev/null)

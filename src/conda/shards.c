@@ -4,13 +4,13 @@
  * records in repodata.json give. */
 #include "shards.h"
 
-#include <curl/curl.h>
 #include <msgpack.h>
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "curllib.h"
 #include "decompress.h"
 #include "msg.h"
 #include "repodata_int.h"
@@ -354,16 +354,16 @@ char *shards_url(const struct shards_index *ix, const char *index_url, const cha
     size_t bl = strlen(base);
     char *rel = xasprintf("%s%s%s.msgpack.zst", base, bl && base[bl - 1] != '/' ? "/" : "", hex);
     char *url = NULL, *out = NULL;
-    CURLU *u = curl_url();
-    if (u && curl_url_set(u, CURLUPART_URL, index_url, 0) == CURLUE_OK &&
-        curl_url_set(u, CURLUPART_URL, rel, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_URL, &url, 0) == CURLUE_OK)
+    CURLU *u = curlapi()->url();
+    if (u && curlapi()->url_set(u, CURLUPART_URL, index_url, 0) == CURLUE_OK &&
+        curlapi()->url_set(u, CURLUPART_URL, rel, 0) == CURLUE_OK &&
+        curlapi()->url_get(u, CURLUPART_URL, &url, 0) == CURLUE_OK)
         out = xstrdup(url);
     else
         seterr(err, "shard index: cannot resolve '%s' against '%s'", rel,
                index_url ? index_url : "(none)");
-    curl_free(url);
-    curl_url_cleanup(u);
+    curlapi()->free(url);
+    curlapi()->url_cleanup(u);
     free(rel);
     return out;
 }

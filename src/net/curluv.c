@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "curllib.h"
 #include "msg.h"
 
 struct curluv_sock {
@@ -15,7 +16,7 @@ static void drain(struct curluv *cu)
 {
     CURLMsg *msg;
     int left;
-    while ((msg = curl_multi_info_read(cu->multi, &left)))
+    while ((msg = curlapi()->multi_info_read(cu->multi, &left)))
         if (msg->msg == CURLMSG_DONE)
             cu->done(cu, msg->easy_handle, msg->data.result);
     if (cu->after)
@@ -34,7 +35,7 @@ static void on_poll(uv_poll_t *h, int status, int events)
         if (events & UV_WRITABLE)
             flags |= CURL_CSELECT_OUT;
     }
-    curl_multi_socket_action(sk->cu->multi, sk->fd, flags, &running);
+    curlapi()->multi_socket_action(sk->cu->multi, sk->fd, flags, &running);
     drain(sk->cu);
 }
 
@@ -52,7 +53,7 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *s
         if (sk) {
             uv_poll_stop(&sk->poll);
             uv_close((uv_handle_t *)&sk->poll, on_sock_closed);
-            curl_multi_assign(cu->multi, s, NULL);
+            curlapi()->multi_assign(cu->multi, s, NULL);
         }
         return 0;
     }
@@ -65,7 +66,7 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *s
             return -1;
         }
         sk->poll.data = sk;
-        curl_multi_assign(cu->multi, s, sk);
+        curlapi()->multi_assign(cu->multi, s, sk);
     }
     int events = 0;
     if (what & CURL_POLL_IN)
@@ -80,7 +81,7 @@ static void on_timeout(uv_timer_t *t)
 {
     struct curluv *cu = t->data;
     int running;
-    curl_multi_socket_action(cu->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    curlapi()->multi_socket_action(cu->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     drain(cu);
 }
 
@@ -106,10 +107,10 @@ void curluv_init(struct curluv *cu, uv_loop_t *loop, CURLM *multi,
     cu->data = data;
     uv_timer_init(loop, &cu->timer);
     cu->timer.data = cu;
-    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, cu);
-    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer);
-    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, cu);
+    curlapi()->multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curlapi()->multi_setopt(multi, CURLMOPT_SOCKETDATA, cu);
+    curlapi()->multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curlapi()->multi_setopt(multi, CURLMOPT_TIMERDATA, cu);
 }
 
 void curluv_stop_timer(struct curluv *cu)
@@ -128,16 +129,16 @@ int curluv_open(struct curluv *cu, uv_loop_t *loop,
                 void (*done)(struct curluv *, CURL *, CURLcode),
                 void (*after)(struct curluv *), void *data, char **err)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    if (curlapi()->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return seterr(err, "cannot initialise libcurl");
     if (uv_loop_init(loop) != 0) {
-        curl_global_cleanup();
+        curlapi()->global_cleanup();
         return seterr(err, "cannot start an event loop");
     }
-    CURLM *multi = curl_multi_init();
+    CURLM *multi = curlapi()->multi_init();
     if (!multi) {
         uv_loop_close(loop);
-        curl_global_cleanup();
+        curlapi()->global_cleanup();
         return seterr(err, "cannot initialise libcurl's multi interface");
     }
     curluv_init(cu, loop, multi, done, after, data);
@@ -146,12 +147,12 @@ int curluv_open(struct curluv *cu, uv_loop_t *loop,
 
 void curluv_close(struct curluv *cu, const char *who)
 {
-    curl_multi_cleanup(cu->multi);
+    curlapi()->multi_cleanup(cu->multi);
     cu->multi = NULL;
     curluv_stop_timer(cu);
     uv_walk(cu->loop, curluv_close_walk, NULL);
     uv_run(cu->loop, UV_RUN_DEFAULT);
     if (uv_loop_close(cu->loop) != 0)
         verbosef("%s: the event loop did not close cleanly", who);
-    curl_global_cleanup();
+    curlapi()->global_cleanup();
 }

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "curllib.h"
 #include "dlint.h"
 #include "fileio.h"
 #include "msg.h"
@@ -181,7 +182,7 @@ static int answer_200(struct conn *c, struct mirror *m)
     if (f->mode != MODE_PROBE)
         return set_why(c, STOP_NORANGE, "ignores Range (200)"), -1;
     curl_off_t cl = -1;
-    curl_easy_getinfo(c->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+    curlapi()->easy_getinfo(c->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
     if (cl >= 0 && cl != f->size) {
         if (f->size_src == SIZE_EXPECTED) {
             set_why(c, STOP_BAD, "serves %lld bytes, expected %lld", (long long)cl,
@@ -204,7 +205,7 @@ static int answer_200(struct conn *c, struct mirror *m)
 static void remember_redirect(struct conn *c, struct mirror *m)
 {
     char *eff = NULL;
-    if (curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff &&
+    if (curlapi()->easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff &&
         strcmp(eff, m->url) && (!m->eff_url || strcmp(eff, m->eff_url))) {
         free(m->eff_url);
         m->eff_url = xstrdup(eff);
@@ -334,15 +335,15 @@ static void setup_easy(struct conn *c, const char *url)
         snprintf(range, sizeof range, "%" PRId64 "-%" PRId64, c->start, c->req_end - 1);
     else
         snprintf(range, sizeof range, "%" PRId64 "-", c->start);
-    curl_easy_setopt(e, CURLOPT_RANGE, range);
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, CONN_CURL_BUFFER);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, c);
+    curlapi()->easy_setopt(e, CURLOPT_RANGE, range);
+    curlapi()->easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    curlapi()->easy_setopt(e, CURLOPT_FAILONERROR, 1L);
+    curlapi()->easy_setopt(e, CURLOPT_BUFFERSIZE, CONN_CURL_BUFFER);
+    curlapi()->easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+    curlapi()->easy_setopt(e, CURLOPT_WRITEDATA, c);
+    curlapi()->easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curlapi()->easy_setopt(e, CURLOPT_HEADERDATA, c);
+    curlapi()->easy_setopt(e, CURLOPT_PRIVATE, c);
 }
 
 void conn_start(struct conn *c, size_t mirror, int64_t a, int64_t end, int probe)
@@ -350,7 +351,7 @@ void conn_start(struct conn *c, size_t mirror, int64_t a, int64_t end, int probe
     struct dfile *f = c->f;
     struct run *run = f->run;
     struct mirror *m = &f->m[mirror];
-    if (!c->easy && !(c->easy = curl_easy_init())) {
+    if (!c->easy && !(c->easy = curlapi()->easy_init())) {
         file_fail(f, "libcurl cannot start a transfer");
         return;
     }
@@ -372,7 +373,7 @@ void conn_start(struct conn *c, size_t mirror, int64_t a, int64_t end, int probe
     c->errbuf[0] = '\0';
     resp_reset(c);
     setup_easy(c, m->eff_url ? m->eff_url : m->url);
-    if (curl_multi_add_handle(run->multi, c->easy) != CURLM_OK) {
+    if (curlapi()->multi_add_handle(run->multi, c->easy) != CURLM_OK) {
         file_fail(f, "libcurl cannot add a transfer");
         return;
     }
@@ -394,7 +395,7 @@ static void detach(struct conn *c)
     struct run *run = f->run;
     if (!c->busy)
         return;
-    curl_multi_remove_handle(run->multi, c->easy);
+    curlapi()->multi_remove_handle(run->multi, c->easy);
     c->busy = 0;
     f->nactive--;
     run->active--;
@@ -423,7 +424,7 @@ void conn_release(struct conn *c)
     if (c->busy)
         detach(c);
     if (c->easy)
-        curl_easy_cleanup(c->easy);
+        curlapi()->easy_cleanup(c->easy);
     c->easy = NULL;
     free(c->buf);
     c->buf = NULL;
@@ -500,7 +501,7 @@ static void conn_failed(struct conn *c, struct mirror *m, CURLcode res)
 {
     struct dfile *f = c->f;
     long status = 0;
-    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+    curlapi()->easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
     if (f->mode == MODE_SINGLE)
         f->mode = MODE_PROBE;
     if (c->stop == STOP_NORANGE) {             /* usable only for a single stream */
@@ -515,7 +516,7 @@ static void conn_failed(struct conn *c, struct mirror *m, CURLcode res)
     if (res == CURLE_HTTP_RETURNED_ERROR)
         why = xasprintf("HTTP %ld", status);
     else
-        why = xasprintf("%s", c->errbuf[0] ? c->errbuf : curl_easy_strerror(res));
+        why = xasprintf("%s", c->errbuf[0] ? c->errbuf : curlapi()->easy_strerror(res));
     mirror_fail(f, m, why, res == CURLE_HTTP_RETURNED_ERROR && (status == 404 || status == 410));
     free(why);
 }

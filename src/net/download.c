@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "curllib.h"
 #include "dlint.h"
 #include "fileio.h"
 #include "msg.h"
@@ -589,7 +590,7 @@ static void on_done(struct curluv *cu, CURL *easy, CURLcode res)
 {
     (void)cu;
     struct conn *c = NULL;
-    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&c);
+    curlapi()->easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&c);
     if (c && c->busy)
         conn_done(c, res);
 }
@@ -642,8 +643,8 @@ static int net_start(struct run *run, int catch_signals)
         return -1;
     }
     run->multi = run->cu.multi;
-    curl_multi_setopt(run->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
-    curl_multi_setopt(run->multi, CURLMOPT_MAXCONNECTS, (long)run->max_total + 4);
+    curlapi()->multi_setopt(run->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
+    curlapi()->multi_setopt(run->multi, CURLMOPT_MAXCONNECTS, (long)run->max_total + 4);
     uv_timer_init(&run->loop, &run->tick);
     run->tick.data = run;
     uv_timer_start(&run->tick, on_tick, DL_TICK_MS, DL_TICK_MS);

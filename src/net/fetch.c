@@ -12,7 +12,6 @@
  * good, settles the job and cancels the job's other attempts. */
 #include "fetch.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -28,6 +27,7 @@
 #include <uv.h>
 
 #include "cache.h"
+#include "curllib.h"
 #include "curluv.h"
 #include "decompress.h"
 #include "fileio.h"
@@ -325,8 +325,8 @@ static void on_progress(uv_timer_t *t)
         curl_off_t got = -1, total = -1;
         for (struct attempt *a = js->active; a; a = a->next) {
             curl_off_t g = 0, tl = -1;
-            curl_easy_getinfo(a->easy, CURLINFO_SIZE_DOWNLOAD_T, &g);
-            curl_easy_getinfo(a->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &tl);
+            curlapi()->easy_getinfo(a->easy, CURLINFO_SIZE_DOWNLOAD_T, &g);
+            curlapi()->easy_getinfo(a->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &tl);
             if (g > got) {
                 got = g;
                 total = tl;
@@ -369,12 +369,12 @@ static CURL *easy_get(struct run *run)
 {
     if (run->npool)
         return run->pool[--run->npool];
-    return curl_easy_init();
+    return curlapi()->easy_init();
 }
 
 static void easy_put(struct run *run, CURL *e)
 {
-    curl_easy_reset(e);
+    curlapi()->easy_reset(e);
     if (run->npool == run->cappool) {
         run->cappool = run->cappool ? run->cappool * 2 : 8;
         run->pool = xrealloc(run->pool, run->cappool * sizeof *run->pool);
@@ -385,7 +385,7 @@ static void easy_put(struct run *run, CURL *e)
 static void attempt_free(struct attempt *a)
 {
     free(a->url);
-    curl_slist_free_all(a->headers);
+    curlapi()->slist_free_all(a->headers);
     free(a->body);
     free(a->etag);
     free(a->last_modified);
@@ -416,7 +416,7 @@ static void attempt_detach(struct attempt *a)
     struct run *run = a->js->run;
     attempt_unlink(a);
     if (a->easy) {
-        curl_multi_remove_handle(run->multi, a->easy);
+        curlapi()->multi_remove_handle(run->multi, a->easy);
         easy_put(run, a->easy);
         a->easy = NULL;
     }
@@ -449,7 +449,7 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
     size_t k = size * n;
     long status = 0;
 
-    curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &status);
+    curlapi()->easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &status);
     if (status < 200 || status > 299)
         return k;                          /* error pages are not kept */
     if (k > FETCH_MAX_DOWNLOAD - a->len) {
@@ -469,7 +469,7 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
     if (a->len + k + 1 > a->cap) {
         size_t c = a->cap ? a->cap : 64 * 1024;
         curl_off_t cl = -1;
-        curl_easy_getinfo(a->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+        curlapi()->easy_getinfo(a->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
         if (!a->cap && cl > 0 && (size_t)cl < FETCH_MAX_DOWNLOAD)
             c = (size_t)cl + 1;
         while (c < a->len + k + 1)
@@ -671,21 +671,21 @@ static void set_opts(struct run *run, struct attempt *a)
 {
     CURL *e = a->easy;
     httpeasy_setup(e, &run->http, a->url, a->errbuf);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, a);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, a);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, a);
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FETCH_MAX_DOWNLOAD);
+    curlapi()->easy_setopt(e, CURLOPT_PRIVATE, a);
+    curlapi()->easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+    curlapi()->easy_setopt(e, CURLOPT_WRITEDATA, a);
+    curlapi()->easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curlapi()->easy_setopt(e, CURLOPT_HEADERDATA, a);
+    curlapi()->easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FETCH_MAX_DOWNLOAD);
     if (a->variant == VARIANT_RAW || variants[a->variant].filter == DECOMPRESS_AUTO)
-        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+        curlapi()->easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     if (a->js->job->accept) {
         char *h = xasprintf("Accept: %s", a->js->job->accept);
-        a->headers = curl_slist_append(a->headers, h);
+        a->headers = curlapi()->slist_append(a->headers, h);
         free(h);
     }
     if (a->headers)
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, a->headers);
+        curlapi()->easy_setopt(e, CURLOPT_HTTPHEADER, a->headers);
 }
 
 /* An unlinked temporary file for a spooled body: in the cache directory
@@ -730,12 +730,12 @@ static int mirror_start(struct job_state *js, size_t mi)
             (*m->cached.etag || *m->cached.last_modified)) {
             if (*m->cached.etag) {
                 char *h = xasprintf("If-None-Match: %s", m->cached.etag);
-                a->headers = curl_slist_append(a->headers, h);
+                a->headers = curlapi()->slist_append(a->headers, h);
                 free(h);
             }
             if (*m->cached.last_modified) {
                 char *h = xasprintf("If-Modified-Since: %s", m->cached.last_modified);
-                a->headers = curl_slist_append(a->headers, h);
+                a->headers = curlapi()->slist_append(a->headers, h);
                 free(h);
             }
             a->conditional = a->headers != NULL;
@@ -747,9 +747,9 @@ static int mirror_start(struct job_state *js, size_t mi)
             continue;
         }
         set_opts(run, a);
-        CURLMcode mc = curl_multi_add_handle(run->multi, a->easy);
+        CURLMcode mc = curlapi()->multi_add_handle(run->multi, a->easy);
         if (mc != CURLM_OK) {
-            append_error(js, a->url, curl_multi_strerror(mc));
+            append_error(js, a->url, curlapi()->multi_strerror(mc));
             easy_put(run, a->easy);
             attempt_free(a);
             continue;
@@ -990,7 +990,7 @@ static void transfer_done(struct run *run, struct attempt *a, CURLcode res)
     struct mirror *m = &js->m[a->mirror];
     long status = 0;
 
-    curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &status);
+    curlapi()->easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &status);
     a->status = status;
     js->job->http_status = status;
     attempt_detach(a);
@@ -1015,9 +1015,9 @@ static void transfer_done(struct run *run, struct attempt *a, CURLcode res)
                             strerror(a->spool_errno));
         else if (res == CURLE_UNSUPPORTED_PROTOCOL && !run->http.allow_http)
             why = xasprintf("redirect to a non-https URL refused (%s)",
-                            a->errbuf[0] ? a->errbuf : curl_easy_strerror(res));
+                            a->errbuf[0] ? a->errbuf : curlapi()->easy_strerror(res));
         else if (res != CURLE_OK)
-            why = xstrdup(a->errbuf[0] ? a->errbuf : curl_easy_strerror(res));
+            why = xstrdup(a->errbuf[0] ? a->errbuf : curlapi()->easy_strerror(res));
         else
             why = xasprintf("HTTP %ld", status);
         append_error(js, a->url, why);
@@ -1035,7 +1035,7 @@ static void transfer_done(struct run *run, struct attempt *a, CURLcode res)
 static void on_done(struct curluv *cu, CURL *e, CURLcode res)
 {
     void *p = NULL;
-    curl_easy_getinfo(e, CURLINFO_PRIVATE, &p);
+    curlapi()->easy_getinfo(e, CURLINFO_PRIVATE, &p);
     struct attempt *a = p;
     if (a)
         transfer_done(cu->data, a, res);
@@ -1128,8 +1128,8 @@ static int net_start(struct run *run)
     run->multi = run->cu.multi;
     uv_timer_init(&run->loop, &run->progress_timer);
     run->progress_timer.data = run;
-    curl_multi_setopt(run->multi, CURLMOPT_MAX_HOST_CONNECTIONS, MAX_HOST_CONNS);
-    curl_multi_setopt(run->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, MAX_TOTAL_CONNS);
+    curlapi()->multi_setopt(run->multi, CURLMOPT_MAX_HOST_CONNECTIONS, MAX_HOST_CONNS);
+    curlapi()->multi_setopt(run->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, MAX_TOTAL_CONNS);
     if (run->progress_on)
         uv_timer_start(&run->progress_timer, on_progress, PROGRESS_DELAY_MS, PROGRESS_EVERY_MS);
     run->net = 1;
@@ -1145,7 +1145,7 @@ static void net_stop(struct run *run)
             attempt_free(a);
         }
     for (size_t i = 0; i < run->npool; i++)
-        curl_easy_cleanup(run->pool[i]);
+        curlapi()->easy_cleanup(run->pool[i]);
     free(run->pool);
     run->pool = NULL;
     run->npool = run->cappool = 0;

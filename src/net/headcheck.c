@@ -1,9 +1,9 @@
 /* headcheck.c — see headcheck.h. */
 #include "headcheck.h"
 
-#include <curl/curl.h>
 #include <stdlib.h>
 
+#include "curllib.h"
 #include "httpeasy.h"
 #include "msg.h"
 
@@ -13,26 +13,26 @@ int headcheck(const struct fetch_opts *o, const char *url, long *status, char **
     *status = 0;
     if (final_url)
         *final_url = NULL;
-    CURL *e = curl_easy_init();
+    CURL *e = curlapi()->easy_init();
     if (!e)
         return seterr(err, "cannot create a curl handle");
     struct http_settings s;
     http_settings_init(&s, o);
     char errbuf[CURL_ERROR_SIZE] = "";
     httpeasy_setup(e, &s, url, errbuf);
-    curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    CURLcode res = curl_easy_perform(e);
+    curlapi()->easy_setopt(e, CURLOPT_NOBODY, 1L);
+    CURLcode res = curlapi()->easy_perform(e);
     int r = 0;
     if (res != CURLE_OK) {
-        r = seterr(err, "%s", errbuf[0] ? errbuf : curl_easy_strerror(res));
+        r = seterr(err, "%s", errbuf[0] ? errbuf : curlapi()->easy_strerror(res));
     } else {
         char *eff = NULL;
-        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
-        curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff);
+        curlapi()->easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
+        curlapi()->easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff);
         if (final_url && eff)
             *final_url = xstrdup(eff);
     }
     http_settings_free(&s);
-    curl_easy_cleanup(e);
+    curlapi()->easy_cleanup(e);
     return r;
 }

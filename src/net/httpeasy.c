@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "curllib.h"
 #include "msg.h"
 
 #ifndef TORCHSHIM_VERSION
@@ -19,7 +20,7 @@ void http_settings_init(struct http_settings *s, const struct fetch_opts *o)
     s->low_bytes = o->low_speed_bytes ? o->low_speed_bytes : FETCH_DEFAULT_LOW_SPEED;
     s->low_secs = o->low_speed_secs ? o->low_speed_secs : FETCH_DEFAULT_LOW_SECS;
     s->allow_http = o->allow_http;
-    const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+    const curl_version_info_data *cv = curlapi()->version_info(CURLVERSION_NOW);
     s->user_agent = o->user_agent ? xstrdup(o->user_agent)
                                   : xasprintf("torchshim/%s libcurl/%s", TORCHSHIM_VERSION,
                                               cv && cv->version ? cv->version : "?");
@@ -33,19 +34,19 @@ void http_settings_free(struct http_settings *s)
 
 void httpeasy_setup(CURL *e, const struct http_settings *s, const char *url, char *errbuf)
 {
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, s->user_agent);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, s->connect_ms);
+    curlapi()->easy_setopt(e, CURLOPT_URL, url);
+    curlapi()->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curlapi()->easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    curlapi()->easy_setopt(e, CURLOPT_USERAGENT, s->user_agent);
+    curlapi()->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, s->connect_ms);
     if (s->total_ms > 0)
-        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, s->total_ms);
+        curlapi()->easy_setopt(e, CURLOPT_TIMEOUT_MS, s->total_ms);
     if (s->low_bytes > 0 && s->low_secs > 0) {
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, s->low_bytes);
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, s->low_secs);
+        curlapi()->easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, s->low_bytes);
+        curlapi()->easy_setopt(e, CURLOPT_LOW_SPEED_TIME, s->low_secs);
     }
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, HTTP_MAX_REDIRS);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, s->allow_http ? "http,https" : "https");
+    curlapi()->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curlapi()->easy_setopt(e, CURLOPT_MAXREDIRS, HTTP_MAX_REDIRS);
+    curlapi()->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curlapi()->easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, s->allow_http ? "http,https" : "https");
 }

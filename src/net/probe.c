@@ -4,7 +4,6 @@
  * timer is the run's deadline: whatever is still going then is given up. */
 #include "probe.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "curllib.h"
 #include "curluv.h"
 #include "fileio.h"
 #include "msg.h"
@@ -247,7 +247,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 static double info_secs(CURL *easy, CURLINFO what)
 {
     curl_off_t us = 0;
-    if (curl_easy_getinfo(easy, what, &us) != CURLE_OK)
+    if (curlapi()->easy_getinfo(easy, what, &us) != CURLE_OK)
         return -1;
     return (double)us / 1e6;
 }
@@ -257,7 +257,7 @@ static void xfer_detach(struct xfer *x)
 {
     if (!x->active)
         return;
-    curl_multi_remove_handle(x->run->multi, x->easy);
+    curlapi()->multi_remove_handle(x->run->multi, x->easy);
     x->active = 0;
     x->run->left--;
 }
@@ -266,7 +266,7 @@ static void xfer_done(struct xfer *x, CURLcode res)
 {
     struct probe_item *it = x->it;
     long status = 0;
-    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    curlapi()->easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     it->http_status = status;
     double ttfb = info_secs(x->easy, CURLINFO_STARTTRANSFER_TIME_T);
     it->latency = status > 0 && ttfb > 0 ? ttfb : -1;
@@ -281,7 +281,7 @@ static void xfer_done(struct xfer *x, CURLcode res)
     } else {
         it->state = PROBE_FAILED;
         it->truncated = 0;
-        it->error = xstrdup(x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
+        it->error = xstrdup(x->errbuf[0] ? x->errbuf : curlapi()->easy_strerror(res));
     }
     verbosef("probe: %s %s: %s (%.3f s to the first byte, %zu bytes)", it->site,
              role_name(it->role), it->error ? it->error : "ok", it->latency, it->bytes);
@@ -302,7 +302,7 @@ static void on_done(struct curluv *cu, CURL *easy, CURLcode res)
 {
     (void)cu;
     struct xfer *x = NULL;
-    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+    curlapi()->easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
     if (x && x->active)
         xfer_done(x, res);
 }
@@ -324,7 +324,7 @@ static void on_deadline(uv_timer_t *t)
             continue;
         struct probe_item *it = x->it;
         long status = 0;
-        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+        curlapi()->easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
         double ttfb = info_secs(x->easy, CURLINFO_STARTTRANSFER_TIME_T);
         it->http_status = status;
         it->total = now;
@@ -349,28 +349,28 @@ static void xfer_setup(struct xfer *x, const struct probe_opts *o, long timeout_
     long connect_ms = o->connect_timeout_ms > 0 && o->connect_timeout_ms < timeout_ms
                           ? o->connect_timeout_ms
                           : timeout_ms;
-    curl_easy_setopt(e, CURLOPT_URL, x->it->url);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+    curlapi()->easy_setopt(e, CURLOPT_URL, x->it->url);
+    curlapi()->easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
+    curlapi()->easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curlapi()->easy_setopt(e, CURLOPT_WRITEDATA, x);
+    curlapi()->easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+    curlapi()->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curlapi()->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curlapi()->easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curlapi()->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curlapi()->easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 #else
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    curlapi()->easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    curlapi()->easy_setopt(e, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
     /* each its own connection, so every site pays its own connect + TLS */
-    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    curlapi()->easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+    curlapi()->easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+    curlapi()->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
     /* the deadline timer decides first; this is only a backstop */
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms + 1000);
-    curl_easy_setopt(e, CURLOPT_USERAGENT,
+    curlapi()->easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms + 1000);
+    curlapi()->easy_setopt(e, CURLOPT_USERAGENT,
                      o->user_agent ? o->user_agent : "torchshim/" TORCHSHIM_VERSION);
 }
 
@@ -399,17 +399,17 @@ long probe_run(struct probe_item *items, size_t n, const struct probe_opts *o, c
         x->it = &items[i];
         x->max_bytes = o->max_bytes ? o->max_bytes : PROBE_MAX_BYTES;
         item_reset_results(x->it);
-        x->easy = curl_easy_init();
+        x->easy = curlapi()->easy_init();
         if (!x->easy) {
             x->it->state = PROBE_FAILED;
             x->it->error = xstrdup("cannot create a curl handle");
             continue;
         }
         xfer_setup(x, o, run.timeout_ms);
-        CURLMcode mc = curl_multi_add_handle(run.multi, x->easy);
+        CURLMcode mc = curlapi()->multi_add_handle(run.multi, x->easy);
         if (mc != CURLM_OK) {
             x->it->state = PROBE_FAILED;
-            x->it->error = xstrdup(curl_multi_strerror(mc));
+            x->it->error = xstrdup(curlapi()->multi_strerror(mc));
             continue;
         }
         x->active = 1;
@@ -426,7 +426,7 @@ long probe_run(struct probe_item *items, size_t n, const struct probe_opts *o, c
     long answered = 0;
     for (size_t i = 0; i < n; i++) {
         if (run.x[i].easy)
-            curl_easy_cleanup(run.x[i].easy);
+            curlapi()->easy_cleanup(run.x[i].easy);
         answered += items[i].state == PROBE_OK;
     }
     curluv_close(&run.cu, "probe");

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "curllib.h"
 #include "curluv.h"
 #include "httpeasy.h"
 #include "msg.h"
@@ -86,7 +87,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
     struct sp_xfer *x = ud;
     (void)p;
     long status = 0;
-    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    curlapi()->easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     if (status == 206 && size * nmemb <= 1)
         return size * nmemb;
     x->stopped = 1;  /* a 200 (the whole file) or an oversized 206: enough seen */
@@ -96,7 +97,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 static void settle(struct sp_xfer *x, CURLcode res)
 {
     struct size_probe *p = x->p;
-    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &p->status);
+    curlapi()->easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &p->status);
     int answered = res == CURLE_OK || (res == CURLE_WRITE_ERROR && x->stopped);
     if (answered && x->get && p->status == 206) {
         p->ranges = 1;
@@ -107,7 +108,7 @@ static void settle(struct sp_xfer *x, CURLcode res)
     } else if (answered || res == CURLE_HTTP_RETURNED_ERROR) {
         p->error = xasprintf("HTTP %ld", p->status);
     } else {
-        p->error = xstrdup(x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
+        p->error = xstrdup(x->errbuf[0] ? x->errbuf : curlapi()->easy_strerror(res));
     }
     verbosef("size probe: %s: %s", p->url,
              p->error ? p->error : p->size >= 0 ? "size known" : "size unknown");
@@ -117,14 +118,14 @@ static void settle(struct sp_xfer *x, CURLcode res)
 static int head_refused(struct sp_xfer *x, CURLcode res)
 {
     long status = 0;
-    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    curlapi()->easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     return !x->get && res == CURLE_HTTP_RETURNED_ERROR && (status == 405 || status == 501);
 }
 
 static void ask(struct sp_xfer *x)
 {
-    curl_easy_setopt(x->easy, CURLOPT_NOBODY, x->get ? 0L : 1L);
-    curl_easy_setopt(x->easy, CURLOPT_RANGE, x->get ? "0-0" : NULL);
+    curlapi()->easy_setopt(x->easy, CURLOPT_NOBODY, x->get ? 0L : 1L);
+    curlapi()->easy_setopt(x->easy, CURLOPT_RANGE, x->get ? "0-0" : NULL);
     x->cr_total = x->clen = -1;
     x->accept_ranges = 0;
     x->errbuf[0] = '\0';
@@ -139,11 +140,11 @@ static void on_done(struct curluv *cu, CURL *easy, CURLcode res)
         struct sp_xfer *x = &run->x[i];
         if (x->easy != easy || !x->active)
             continue;
-        curl_multi_remove_handle(run->multi, easy);
+        curlapi()->multi_remove_handle(run->multi, easy);
         if (head_refused(x, res)) {
             x->get = 1;
             ask(x);
-            if (curl_multi_add_handle(run->multi, easy) == CURLM_OK)
+            if (curlapi()->multi_add_handle(run->multi, easy) == CURLM_OK)
                 return;
         }
         settle(x, res);
@@ -156,20 +157,20 @@ static void on_done(struct curluv *cu, CURL *easy, CURLcode res)
 static int start(struct sp_run *run, struct sp_xfer *x, const struct http_settings *hs)
 {
     x->cr_total = x->clen = -1;
-    if (!(x->easy = curl_easy_init())) {
+    if (!(x->easy = curlapi()->easy_init())) {
         x->p->error = xstrdup("cannot create a curl handle");
         return -1;
     }
     httpeasy_setup(x->easy, hs, x->p->url, x->errbuf);
     ask(x);
-    curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(x->easy, CURLOPT_FAILONERROR, 1L);
-    CURLMcode mc = curl_multi_add_handle(run->multi, x->easy);
+    curlapi()->easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
+    curlapi()->easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+    curlapi()->easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
+    curlapi()->easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+    curlapi()->easy_setopt(x->easy, CURLOPT_FAILONERROR, 1L);
+    CURLMcode mc = curlapi()->multi_add_handle(run->multi, x->easy);
     if (mc != CURLM_OK) {
-        x->p->error = xstrdup(curl_multi_strerror(mc));
+        x->p->error = xstrdup(curlapi()->multi_strerror(mc));
         return -1;
     }
     x->active = 1;
@@ -188,11 +189,11 @@ static void run_loop(struct sp_run *run, const struct fetch_opts *o)
     for (size_t i = 0; i < run->n; i++) {
         struct sp_xfer *x = &run->x[i];
         if (x->active) {  /* the loop ended early: should not happen */
-            curl_multi_remove_handle(run->multi, x->easy);
+            curlapi()->multi_remove_handle(run->multi, x->easy);
             x->p->error = xstrdup("no answer");
         }
         if (x->easy)
-            curl_easy_cleanup(x->easy);
+            curlapi()->easy_cleanup(x->easy);
     }
     http_settings_free(&hs);
 }

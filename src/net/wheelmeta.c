@@ -10,7 +10,6 @@
  * curluv.c; options come from httpeasy.c. */
 #include "wheelmeta.h"
 
-#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include <uv.h>
 
 #include "cache.h"
+#include "curllib.h"
 #include "curluv.h"
 #include "httpeasy.h"
 #include "msg.h"
@@ -162,7 +162,7 @@ static void wheel_finish(struct wheel *w)
     w->nseg = 0;
     zipdir_entry_free(&w->entry);
     if (w->easy)
-        curl_easy_cleanup(w->easy);
+        curlapi()->easy_cleanup(w->easy);
     w->easy = NULL;
     free(w->req_url);
     w->req_url = NULL;
@@ -205,7 +205,7 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
     struct wheel *w = ud;
     size_t k = size * n;
     long status = 0;
-    curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &status);
+    curlapi()->easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &status);
     w->job->bytes += k;
     w->got += k;
     if (status < 200 || status > 299) {       /* error pages are not kept */
@@ -216,7 +216,7 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
     if (status == 200 && w->range[0]) {       /* Range ignored: the whole file comes */
         curl_off_t cl = -1;
         limit = WHEELMETA_MAX_WHOLE;
-        curl_easy_getinfo(w->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+        curlapi()->easy_getinfo(w->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
         if (cl > (curl_off_t)limit) {
             w->over = 1;
             return 0;
@@ -280,9 +280,9 @@ static void transfer_start(struct wheel *w)
 {
     struct wrun *run = w->run;
     if (w->easy)
-        curl_easy_reset(w->easy);
+        curlapi()->easy_reset(w->easy);
     else
-        w->easy = curl_easy_init();
+        w->easy = curlapi()->easy_init();
     if (!w->easy) {
         wheel_fail(w, xstrdup("cannot create a curl handle"));
         return;
@@ -290,18 +290,18 @@ static void transfer_start(struct wheel *w)
     transfer_reset(w);
     CURL *e = w->easy;
     httpeasy_setup(e, &run->http, w->req_url, w->errbuf);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, w);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, w);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, w);
+    curlapi()->easy_setopt(e, CURLOPT_PRIVATE, w);
+    curlapi()->easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+    curlapi()->easy_setopt(e, CURLOPT_WRITEDATA, w);
+    curlapi()->easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curlapi()->easy_setopt(e, CURLOPT_HEADERDATA, w);
     if (w->range[0])
-        curl_easy_setopt(e, CURLOPT_RANGE, w->range);
+        curlapi()->easy_setopt(e, CURLOPT_RANGE, w->range);
     else
-        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    CURLMcode mc = curl_multi_add_handle(run->multi, e);
+        curlapi()->easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    CURLMcode mc = curlapi()->multi_add_handle(run->multi, e);
     if (mc != CURLM_OK) {
-        wheel_fail(w, xstrdup(curl_multi_strerror(mc)));
+        wheel_fail(w, xstrdup(curlapi()->multi_strerror(mc)));
         return;
     }
     run->hosts[w->host].active++;
@@ -372,7 +372,7 @@ static void request_range(struct wheel *w, uint64_t off, size_t len)
  * caller's to judge first. */
 static char *transfer_problem(struct wheel *w, CURLcode res, long status)
 {
-    const char *msg = w->errbuf[0] ? w->errbuf : curl_easy_strerror(res);
+    const char *msg = w->errbuf[0] ? w->errbuf : curlapi()->easy_strerror(res);
     if (res == CURLE_UNSUPPORTED_PROTOCOL && !w->run->http.allow_http)
         return xasprintf("redirect to a non-https URL refused (%s)", msg);
     if (status >= 400)
@@ -655,13 +655,13 @@ static void on_done(struct curluv *cu, CURL *e, CURLcode res)
     struct wrun *run = cu->data;
     void *p = NULL;
     long status = 0;
-    curl_easy_getinfo(e, CURLINFO_PRIVATE, &p);
+    curlapi()->easy_getinfo(e, CURLINFO_PRIVATE, &p);
     struct wheel *w = p;
     if (!w)
         return;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    curlapi()->easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
     w->job->http_status = status;
-    curl_multi_remove_handle(run->multi, e);
+    curlapi()->multi_remove_handle(run->multi, e);
     size_t hi = w->host;
     run->hosts[hi].active--;
     if (w->step == STEP_PEP658)
@@ -722,8 +722,8 @@ static int net_start(struct wrun *run)
         return -1;
     }
     run->multi = run->cu.multi;
-    curl_multi_setopt(run->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)WHEELMETA_HOST_CONNS);
-    curl_multi_setopt(run->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, MAX_TOTAL_CONNS);
+    curlapi()->multi_setopt(run->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)WHEELMETA_HOST_CONNS);
+    curlapi()->multi_setopt(run->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, MAX_TOTAL_CONNS);
     return 0;
 }
 
@@ -746,7 +746,7 @@ static void net_run(struct wrun *run)
             if (w->done)
                 continue;
             if (w->easy)
-                curl_multi_remove_handle(run->multi, w->easy);
+                curlapi()->multi_remove_handle(run->multi, w->easy);
             wheel_fail(w, xstrdup("transfer lost"));
         }
     }
