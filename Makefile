@@ -9,8 +9,10 @@
 #                        (bench/README.md; BENCH_DOWNLOAD=0 skips the latter)
 #
 # The front end (shim/) links libc only: it runs for every pip/conda call.
-# The engine (src/) links libcurl, libarchive, libuv, cJSON and inih and runs
-# only when a command installs PyTorch packages or for torchshim's own commands.
+# The engine (src/) links libuv, cJSON, inih, libyaml, msgpack, zlib and
+# libcrypto, loads libcurl and libarchive when it first needs them (LAZY_PKGS),
+# and runs only when a command installs PyTorch packages or for torchshim's
+# own commands.
 
 PREFIX  ?= $(HOME)/.local
 DESTDIR ?=
