@@ -226,6 +226,7 @@ int condafetch_extracted(const char *pkgs_dir, const struct conda_pkgfile *f)
 
 struct choice {
     const struct conda_pkgfiles *files;
+    const char *tool;              /* the real tool's name, for messages */
     char *cache;                   /* the first writable package cache */
     char *stamps;                  /* our stamp directory, or NULL */
     struct prefetch_item *items;   /* parallel to files->v */
@@ -254,14 +255,15 @@ static int tool_has(struct conda_job *job, const struct choice *c, const struct 
 {
     if (have->version && !strcmp(have->version, f->version) && have->build &&
         !strcmp(have->build, f->build) && !has_opt(job, "force-reinstall")) {
-        strv_pushf(&job->notes, "prefetch: %s %s %s is installed already: left to the tool",
-                   f->name, f->version, f->build);
+        strv_pushf(&job->notes, "prefetch: %s %s %s is installed already: left to %s",
+                   f->name, f->version, f->build, c->tool);
         return 1;
     }
     for (size_t k = 0; k < dirs->n; k++) {
         const char *d = dirs->v[k];
         if (condafetch_extracted(d, f)) {
-            strv_pushf(&job->notes, "prefetch: %s is extracted in %s: left to the tool", f->fn, d);
+            strv_pushf(&job->notes, "prefetch: %s is extracted in %s: left to %s", f->fn, d,
+                       c->tool);
             return 1;
         }
         if (strcmp(d, c->cache)) {
@@ -271,7 +273,7 @@ static int tool_has(struct conda_job *job, const struct choice *c, const struct 
             int there = access(p, F_OK) == 0 && prefetch_have(&it, c->stamps);
             free(p);
             if (there) {
-                strv_pushf(&job->notes, "prefetch: %s is in %s: left to the tool", f->fn, d);
+                strv_pushf(&job->notes, "prefetch: %s is in %s: left to %s", f->fn, d, c->tool);
                 return 1;
             }
         }
@@ -280,22 +282,23 @@ static int tool_has(struct conda_job *job, const struct choice *c, const struct 
 }
 
 /* Take F (auto: above the threshold; always: any)? */
-static int worth(struct conda_job *job, const struct conda_pkgfile *f, int mode)
+static int worth(struct conda_job *job, const struct choice *c, const struct conda_pkgfile *f,
+                 int mode)
 {
     char size[16], thr[16];
     if (mode == PREFETCH_ALWAYS)
         return 1;
     if (f->size <= 0) {
-        strv_pushf(&job->notes, "prefetch: %s: the repodata gives no size: left to the tool",
-                   f->fn);
+        strv_pushf(&job->notes, "prefetch: %s: the repodata gives no size: left to %s", f->fn,
+                   c->tool);
         return 0;
     }
     if (f->size > job->cfg->prefetch_threshold)
         return 1;
     dl_human_bytes(f->size, size, sizeof size);
     dl_human_bytes(job->cfg->prefetch_threshold, thr, sizeof thr);
-    strv_pushf(&job->notes, "prefetch: %s: %s, not above the threshold (%s): left to the tool",
-               f->fn, size, thr);
+    strv_pushf(&job->notes, "prefetch: %s: %s, not above the threshold (%s): left to %s",
+               f->fn, size, thr, c->tool);
     return 0;
 }
 
@@ -318,8 +321,8 @@ static size_t choose(struct conda_job *job, struct choice *c, const struct strv 
                                               .sha256 = f->sha256, .md5 = f->md5 };
         prefetch_item_clear(&c->items[i]);
         if (!f->sha256 && !f->md5) {
-            strv_pushf(&job->notes, "prefetch: %s: the repodata gives no digest: left to the "
-                       "tool", f->fn);
+            strv_pushf(&job->notes, "prefetch: %s: the repodata gives no digest: left to %s",
+                       f->fn, c->tool);
             continue;
         }
         if (prefetch_have(&c->items[i], c->stamps)) {
@@ -328,7 +331,7 @@ static size_t choose(struct conda_job *job, struct choice *c, const struct strv 
             condameta_pkg_free(&have);
             if (env)
                 condameta_find(env, f->name, &have);
-            c->take[i] = !tool_has(job, c, dirs, &have, f) && worth(job, f, mode);
+            c->take[i] = !tool_has(job, c, dirs, &have, f) && worth(job, c, f, mode);
         }
         taken += c->take[i];
     }
@@ -350,15 +353,15 @@ static int hand_over(struct conda_job *job, struct choice *c)
         if (!c->take[i])
             continue;
         if (it->ok && condafetch_urls_add(c->cache, f->url, &err) < 0) {
-            strv_pushf(&job->warnings, "prefetch of %s: %s; the tool downloads it again",
-                       f->fn, err);
+            strv_pushf(&job->warnings, "prefetch of %s: %s; %s downloads it again", f->fn, err,
+                       c->tool);
             free(err);
             failed = 1;
             continue;
         }
         if (!it->ok) {
-            strv_pushf(&job->warnings, "prefetch of %s failed (%s); the tool downloads it "
-                       "from the mirror", f->fn, it->error ? it->error : "?");
+            strv_pushf(&job->warnings, "prefetch of %s failed (%s); %s downloads it from the "
+                       "mirror", f->fn, it->error ? it->error : "?", c->tool);
             failed = 1;
             continue;
         }
@@ -382,7 +385,7 @@ static int prepare(struct conda_job *job, const char *real, struct choice *c, st
     condafetch_pkgs_dirs(job, real, dirs);
     c->cache = condafetch_first_writable(dirs, &err);
     if (!c->cache) {
-        strv_pushf(&job->warnings, "prefetch: %s; the tool downloads", err);
+        strv_pushf(&job->warnings, "prefetch: %s; %s downloads the packages", err, c->tool);
         free(err);
         return -1;
     }
@@ -450,7 +453,8 @@ int condafetch_run(struct conda_job *job, const char *real, const struct conda_p
         strv_push(&job->notes, "prefetch: no package file pinned exactly");
         return CONDAFETCH_NONE;
     }
-    struct choice c = { .files = files };
+    const char *base = real ? strrchr(real, '/') : NULL;
+    struct choice c = { .files = files, .tool = base ? base + 1 : real ? real : "conda" };
     struct strv dirs = STRV_INIT;
     if (prepare(job, real, &c, &dirs) == 0 && choose(job, &c, &dirs, mode))
         r = fetch(job, &c, hooks, signo);

@@ -304,7 +304,7 @@ ours() { ts_log_count "GET [^ ]*$PT_RE .*ua=\"torchshim/"; }
     cp "$BATS_FILE_TMPDIR/good.tar.bz2" "$MIRROR_ROOT/pytorch/linux-64/$PT"
     [ "$status" -eq 0 ]
     [[ "$output" == *"warning: prefetch of $PT failed ("*"mismatch"* ]]
-    [[ "$output" == *"the tool downloads it from the mirror"* ]]
+    [[ "$output" == *"conda downloads it from the mirror"* ]]
     argv_of conda | grep -qx 'pytorch=2.3.1=py3.11_cpu_0'
     grep -qx "would download $PT (no file)" "$T/cache.conda"
     [ ! -e "$T/pkgs/$PT" ]
