@@ -3,7 +3,8 @@
  * build strings from the channel's repodata (resolve_conda; conda-forge's
  * for plans that take its route: resolve_forge), channels to mirrors,
  * prefetch the big package files into the tool's package cache (condafetch:
- * only when asked, see struct conda_run_opts) and emit (rewrite_conda). Environment files (conda env create|update -f,
+ * only when asked, see struct conda_run_opts) and emit (rewrite_conda).
+ * Environment files (conda env create|update -f,
  * micromamba create -f FILE.yml) go through conda_env.h. Used by the shim
  * (a user's conda/mamba/micromamba command) and by plans. */
 #ifndef TORCHSHIM_CONDA_RUN_H

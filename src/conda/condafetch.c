@@ -212,7 +212,10 @@ int condafetch_extracted(const char *pkgs_dir, const struct conda_pkgfile *f)
     int yes = 0;
     if (file_read(path, RECORD_JSON_MAX, &text, &len, &err) == 0) {
         cJSON *rec = cJSON_ParseWithLength(text, len);
-        yes = same_digest(rec, "md5", f->md5) || same_digest(rec, "sha256", f->sha256);
+        const cJSON *url = cJSON_GetObjectItemCaseSensitive(rec, "url");
+        yes = cJSON_IsString(url) && url->valuestring && f->url &&
+              !strcmp(url->valuestring, f->url) &&
+              (same_digest(rec, "md5", f->md5) || same_digest(rec, "sha256", f->sha256));
         cJSON_Delete(rec);
     }
     free(err);
@@ -249,6 +252,33 @@ static void choice_free(struct choice *c)
     free(c->stamps);
 }
 
+/* Does PKGS_DIR hold F's file, of F's size, recorded in its urls.txt with
+ * F's URL (the last line naming the file decides, as conda reads it)? Its
+ * digests are the tool's to check: a mismatch only means it downloads. */
+static int cached_elsewhere(const char *pkgs_dir, const struct conda_pkgfile *f)
+{
+    char *path = xasprintf("%s/%s", pkgs_dir, f->fn), *urls = xasprintf("%s/urls.txt", pkgs_dir);
+    char *text = NULL, *err = NULL, *last = NULL, *save = NULL;
+    size_t len = 0, fl = strlen(f->fn);
+    struct stat st;
+    int yes = 0;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (f->size <= 0 || st.st_size == f->size) &&
+        file_read(urls, URLS_TXT_MAX, &text, &len, &err) == 0) {
+        for (char *line = strtok_r(text, "\r\n", &save); line;
+             line = strtok_r(NULL, "\r\n", &save)) {
+            size_t n = strlen(line);
+            if (n > fl && line[n - fl - 1] == '/' && !strcmp(line + n - fl, f->fn))
+                last = line;
+        }
+        yes = last && !strcmp(last, f->url);
+    }
+    free(err);
+    free(text);
+    free(urls);
+    free(path);
+    return yes;
+}
+
 /* Will the tool take F from somewhere without downloading it? Says why. */
 static int tool_has(struct conda_job *job, const struct choice *c, const struct strv *dirs,
                     const struct condameta_pkg *have, const struct conda_pkgfile *f)
@@ -266,16 +296,9 @@ static int tool_has(struct conda_job *job, const struct choice *c, const struct 
                        c->tool);
             return 1;
         }
-        if (strcmp(d, c->cache)) {
-            char *p = xasprintf("%s/%s", d, f->fn);
-            struct prefetch_item it = { .dest = p, .size = f->size, .sha256 = f->sha256,
-                                        .md5 = f->md5 };
-            int there = access(p, F_OK) == 0 && prefetch_have(&it, c->stamps);
-            free(p);
-            if (there) {
-                strv_pushf(&job->notes, "prefetch: %s is in %s: left to %s", f->fn, d, c->tool);
-                return 1;
-            }
+        if (strcmp(d, c->cache) && cached_elsewhere(d, f)) {
+            strv_pushf(&job->notes, "prefetch: %s is in %s: left to %s", f->fn, d, c->tool);
+            return 1;
         }
     }
     return 0;

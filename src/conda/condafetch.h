@@ -14,9 +14,11 @@
  *   - per file: not when the target environment has that very
  *     name-version-build installed (conda-meta; the tool downloads nothing),
  *     unless --force-reinstall; not when some package cache has it
- *     extracted with the same md5/sha256 (info/repodata_record.json), nor
- *     its file verified in a cache other than the first writable one (the
- *     tool takes it from there);
+ *     extracted from the same URL with the same md5/sha256
+ *     (info/repodata_record.json), nor its file (of the record's size, its
+ *     urls.txt naming the same URL) in a cache other than the first
+ *     writable one: the tool takes it from there (a record of another
+ *     channel would not match, the tool would download);
  *   - per file: it is verified in the first writable cache already (no
  *     request), or enabled = always, or (auto) the repodata's size is above
  *     [prefetch] threshold (no request needed to learn it). A file whose
@@ -80,7 +82,7 @@ char *condafetch_first_writable(const struct strv *dirs, char **err);
 /* Append URL to PKGS_DIR/urls.txt unless a line is that URL. */
 int condafetch_urls_add(const char *pkgs_dir, const char *url, char **err);
 /* Has PKGS_DIR the file F extracted (<dist>/info/repodata_record.json with
- * F's md5 or sha256)? 1 yes, 0 no. */
+ * F's url, and F's md5 or sha256)? 1 yes, 0 no. */
 int condafetch_extracted(const char *pkgs_dir, const struct conda_pkgfile *f);
 
 enum condafetch_result {

@@ -242,6 +242,25 @@ ours() { ts_log_count "GET [^ ]*$PT_RE .*ua=\"torchshim/"; }
     [ ! -e "$T/ro/$PT" ]
 }
 
+@test "the package in a later cache, recorded with the same URL: left to conda (it takes it from there)" {
+    mkdir -p "$T/c2"
+    cp "$BATS_FILE_TMPDIR/good.tar.bz2" "$T/c2/$PT"
+    echo "$CHAN/linux-64/$PT" >"$T/c2/urls.txt"
+    export CONDA_PKGS_DIRS="$T/c1,$T/c2"
+    TORCHSHIM_VERBOSE=1 install_pt
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"prefetch: $PT is in $T/c2: left to conda"* ]]
+    [ ! -e "$T/c1/$PT" ]
+    sleep 0.3
+    [ "$(ours)" -eq 0 ]
+    # recorded from another channel: conda would not take it, so it is prefetched
+    echo "https://conda.anaconda.org/pytorch/linux-64/$PT" >"$T/c2/urls.txt"
+    install_pt
+    [ "$status" -eq 0 ]
+    grep -qx "cached $PT" "$T/cache.conda"
+    [ -f "$T/c1/$PT" ]
+}
+
 @test "mamba and micromamba: MAMBA_ROOT_PREFIX/pkgs" {
     export MAMBA_ROOT_PREFIX=$T/mroot
     cp "$T/real/conda" "$T/real/micromamba"

@@ -249,7 +249,8 @@ static void test_urls_add(void **state)
     assert_int_equal(condafetch_urls_add(dir, "https://x/pytorch/linux-64/a-1-0.tar.bz2", &err),
                      0);
     char *text = read_text(path);
-    assert_string_equal(text, "https://x/pytorch/linux-64/a-1-0.tar.bz2\r\nhttps://x/b-1-0.tar.bz2\n"
+    assert_string_equal(text, "https://x/pytorch/linux-64/a-1-0.tar.bz2\r\n"
+                              "https://x/b-1-0.tar.bz2\n"
                               "http://m/pytorch/linux-64/p-2-0.tar.bz2\n");
     free(text);
     /* a missing urls.txt is created */
@@ -271,10 +272,17 @@ static void test_extracted(void **state)
     char *info = xasprintf("%s/pytorch-2.3.1-py3.11_cpu_0/info", dir);
     assert_int_equal(mkdir_p(info, 0755, &err), 0);
     char *rec = xasprintf("%s/repodata_record.json", info);
-    write_file(rec, "{\"name\": \"pytorch\", \"md5\": \"0123456789ABCDEF0123456789abcdef\"}");
+    write_file(rec, "{\"name\": \"pytorch\", \"md5\": \"0123456789ABCDEF0123456789abcdef\", "
+                    "\"url\": \"http://m/pytorch/linux-64/pytorch-2.3.1-py3.11_cpu_0.tar.bz2\"}");
     struct conda_pkgfile f = { .fn = "pytorch-2.3.1-py3.11_cpu_0.tar.bz2",
+                               .url = "http://m/pytorch/linux-64/"
+                                      "pytorch-2.3.1-py3.11_cpu_0.tar.bz2",
                                .md5 = "0123456789abcdef0123456789abcdef" };
     assert_int_equal(condafetch_extracted(dir, &f), 1);
+    /* extracted from another channel: the tool's record would not match */
+    f.url = "https://conda.anaconda.org/pytorch/linux-64/pytorch-2.3.1-py3.11_cpu_0.tar.bz2";
+    assert_int_equal(condafetch_extracted(dir, &f), 0);
+    f.url = "http://m/pytorch/linux-64/pytorch-2.3.1-py3.11_cpu_0.tar.bz2";
     f.fn = "pytorch-2.3.1-py3.11_cpu_0.conda";
     assert_int_equal(condafetch_extracted(dir, &f), 1);
     f.md5 = "ffffffffffffffffffffffffffffffff";
