@@ -82,13 +82,14 @@ static int run(struct cmd_ctx *c)
     struct pip_run_opts po = {
         .target = &t, .prefetch = 1, .before_download = lift_deadline, .ctx = c,
     };
+    struct conda_run_opts co = { .prefetch = 1, .before_download = lift_deadline, .ctx = c };
     enum run_outcome o = !strcmp(mode, "pip")
                              ? pip_run_with(&c->cfg, real, c->nrest, c->rest, &po, &res)
-                             : conda_run(&c->cfg, real, c->nrest, c->rest, NULL, 0, &res);
-    int r;
-    if (po.signo) {  /* interrupted while downloading: run nothing */
+                             : conda_run_with(&c->cfg, real, c->nrest, c->rest, &co, &res);
+    int r, signo = po.signo ? po.signo : co.signo;
+    if (signo) {  /* interrupted while downloading: run nothing */
         cmd_say(&res.warnings, NULL);
-        r = answer_quit(&c->ans, 128 + po.signo);
+        r = answer_quit(&c->ans, 128 + signo);
     } else {
         r = answer(c, name, real, o, &res);
     }

@@ -936,6 +936,7 @@ void condaselect_result_free(struct condaselect_result *res)
     free(res->pytorch_version);
     free(res->pytorch_build);
     free(res->variant);
+    free(res->pinned);
     memset(res, 0, sizeof *res);
 }
 
@@ -1019,6 +1020,21 @@ static struct recinfo *choose(struct ctx *c, struct sbuf *msg)
     return chosen;
 }
 
+/* RI's record among the pinned ones, when its pin names the whole build. */
+static void note_pinned(const struct condaselect_request *req, const struct recinfo *ri,
+                        struct condaselect_result *out)
+{
+    char *glob = req->python ? NULL : build_without_python(ri->r->build);
+    int exact = req->python || (glob && !strcmp(glob, ri->r->build));
+    free(glob);
+    for (size_t i = 0; exact && i < out->n_pinned; i++)
+        exact = out->pinned[i] != ri->r;
+    if (!exact)
+        return;
+    out->pinned = xrealloc(out->pinned, (out->n_pinned + 1) * sizeof *out->pinned);
+    out->pinned[out->n_pinned++] = ri->r;
+}
+
 /* The answer, in the user's order, then the variant spec when added. */
 static void answer(const struct ctx *c, const char *role, const struct recinfo *chosen,
                    struct condaselect_result *out)
@@ -1033,6 +1049,8 @@ static void answer(const struct ctx *c, const char *role, const struct recinfo *
                 break;
             }
         strv_push_take(&out->specs, ri ? format_pin(ms, ri, req->python) : xstrdup(ms->original));
+        if (ri)
+            note_pinned(req, ri, out);
     }
     if (!c->variant_spec_given && !req->add_nothing) {
         if (chosen->kind == VK_CPU) {

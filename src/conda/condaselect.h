@@ -98,6 +98,12 @@ struct condaselect_result {
     char *pytorch_build;
     char *variant;               /* "cpu", "cuda12.1", NULL when none */
     size_t n_added;              /* specs appended after the user's */
+    /* The records of the specs pinned exactly ("pytorch=V=B" with B whole:
+     * not with Python unknown, where builds stay globs), in the command's
+     * order, each once. They point into the index given: valid while it
+     * lives (the array itself is the result's). */
+    const struct repodata_record **pinned;
+    size_t n_pinned;
 };
 
 int condaselect_run(const struct repodata_index *idx, const struct condaselect_request *req,

@@ -283,6 +283,25 @@ struct optional {
     const char *tf, *feat;
 };
 
+/* md5 / sha256: LEN hex digits, interned in lower case; anything else is
+ * left out (NULL). */
+static const char *take_digest(struct repodata_arena *a, const cJSON *j, size_t len)
+{
+    char hex[65];
+    const char *s = cJSON_IsString(j) ? j->valuestring : NULL;
+    if (!s || strlen(s) != len || len >= sizeof hex)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'F')
+            c = (char)(c - 'A' + 'a');
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return NULL;
+        hex[i] = c;
+    }
+    return rd_intern_n(a, hex, len);
+}
+
 static int take_optional(struct repodata_arena *a, const cJSON *r, struct optional *o,
                          const char **why)
 {
@@ -372,6 +391,8 @@ int rd_take_record(struct repodata_index *idx, const char *fn, const cJSON *r,
     rec->subdir = cJSON_IsString(subdir) ? rd_intern(a, subdir->valuestring) : idx->subdir;
     rec->timestamp = o.ts;
     rec->size = o.size;
+    rec->md5 = take_digest(a, cJSON_GetObjectItemCaseSensitive(r, "md5"), 32);
+    rec->sha256 = take_digest(a, cJSON_GetObjectItemCaseSensitive(r, "sha256"), 64);
     return 1;
 }
 
@@ -661,6 +682,8 @@ size_t repodata_index_merge(struct repodata_index *dst, const struct repodata_in
         r->subdir = rd_intern(a, s->subdir);
         r->timestamp = s->timestamp;
         r->size = s->size;
+        r->md5 = rd_intern(a, s->md5);
+        r->sha256 = rd_intern(a, s->sha256);
         slot[j] = dst->n - 1;
         added++;
     }

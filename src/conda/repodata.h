@@ -13,7 +13,9 @@
  * depends/constrains (lists of strings), track_features/features (string,
  * or a list joined with ' '), subdir (string; defaults to info.subdir),
  * timestamp and size (numbers, kept as doubles: timestamps are epoch
- * milliseconds and exceed INT_MAX) are optional. A record with a missing
+ * milliseconds and exceed INT_MAX) and md5/sha256 (hex strings, kept in
+ * lower case; a digest that is not a string of 32/64 hex digits is left
+ * out, never a reason to skip the record) are optional. A record with a missing
  * required field or a mistyped field is skipped and counted in `skipped`
  * (one verbose line per parse says how many and why the first one was);
  * see also repodata_valid_version/_build below.
@@ -69,6 +71,8 @@ struct repodata_record {
     const char *subdir;              /* NULL when neither record nor info has one */
     double timestamp;                /* epoch milliseconds; 0 when absent */
     double size;                     /* bytes; 0 when absent */
+    const char *md5;                 /* lower-case hex (32 digits); NULL when absent */
+    const char *sha256;              /* lower-case hex (64 digits); NULL when absent */
 };
 
 struct repodata_arena;               /* private */

@@ -17,15 +17,17 @@
  *   payload: u32 strtab_len | strtab (NUL-terminated strings, last byte NUL)
  *     | u32 skipped | u32 subdir | u32 nlist | nlist x u32 (depends and
  *     constrains of all records, as string offsets) | records
- *   record: 12 x u32 (see RF_*; strings are strtab offsets, NONE = absent)
- *     | f64 timestamp | f64 size */
+ *   record: 14 x u32 (see RF_*; strings are strtab offsets, NONE = absent)
+ *     | f64 timestamp | f64 size
+ * Format 2 added md5 and sha256 (RF_MD5, RF_SHA256); a format-1 blob is
+ * refused (REPODATA_E_VERSION): the cache then fetches the index again. */
 static const char magic[8] = { 'T', 'S', 'R', 'I', 'D', 'X', '1', '\n' };
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u
 #define HEADER_SIZE 32u
-/* A record: 12 u32 then 2 f64, little-endian. */
+/* A record: 14 u32 then 2 f64, little-endian. */
 enum {
     RF_FILENAME, RF_NAME, RF_VERSION, RF_BUILD, RF_TRACK_FEATURES, RF_FEATURES, RF_SUBDIR,
-    RF_BUILD_NUMBER, RF_DEP_FIRST, RF_DEP_N, RF_CON_FIRST, RF_CON_N, RF_NU32
+    RF_BUILD_NUMBER, RF_DEP_FIRST, RF_DEP_N, RF_CON_FIRST, RF_CON_N, RF_MD5, RF_SHA256, RF_NU32
 };
 #define RECORD_SIZE (RF_NU32 * 4u + 16u)
 #define NONE 0xFFFFFFFFu
@@ -175,6 +177,8 @@ int repodata_index_serialize(const struct repodata_index *idx, char **buf, size_
         f[RF_DEP_N] = (uint32_t)r->n_depends;
         f[RF_CON_FIRST] = con_first;
         f[RF_CON_N] = (uint32_t)r->n_constrains;
+        f[RF_MD5] = strtab_add(&st, r->md5);
+        f[RF_SHA256] = strtab_add(&st, r->sha256);
         for (int k = 0; k < RF_NU32; k++)
             wb_u32(&recs, f[k]);
         wb_f64(&recs, r->timestamp);
@@ -307,6 +311,7 @@ static int read_record(const unsigned char *q, const struct payload *pl, const c
     int bad = f[RF_FILENAME] >= stlen || f[RF_NAME] >= stlen || f[RF_VERSION] >= stlen ||
               f[RF_BUILD] >= stlen || !STR_OK(f[RF_TRACK_FEATURES], stlen) ||
               !STR_OK(f[RF_FEATURES], stlen) || !STR_OK(f[RF_SUBDIR], stlen) ||
+              !STR_OK(f[RF_MD5], stlen) || !STR_OK(f[RF_SHA256], stlen) ||
               f[RF_BUILD_NUMBER] > INT_MAX ||
               f[RF_DEP_N] > nlist || f[RF_DEP_FIRST] > nlist - f[RF_DEP_N] ||
               f[RF_CON_N] > nlist || f[RF_CON_FIRST] > nlist - f[RF_CON_N];
@@ -319,6 +324,8 @@ static int read_record(const unsigned char *q, const struct payload *pl, const c
     rec->track_features = f[RF_TRACK_FEATURES] == NONE ? NULL : strings + f[RF_TRACK_FEATURES];
     rec->features = f[RF_FEATURES] == NONE ? NULL : strings + f[RF_FEATURES];
     rec->subdir = f[RF_SUBDIR] == NONE ? NULL : strings + f[RF_SUBDIR];
+    rec->md5 = f[RF_MD5] == NONE ? NULL : strings + f[RF_MD5];
+    rec->sha256 = f[RF_SHA256] == NONE ? NULL : strings + f[RF_SHA256];
     rec->build_number = (int)f[RF_BUILD_NUMBER];
     rec->depends = f[RF_DEP_N] ? list + f[RF_DEP_FIRST] : NULL;
     rec->n_depends = f[RF_DEP_N];

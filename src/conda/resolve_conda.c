@@ -125,7 +125,7 @@ static void our_mirrors(const struct config *cfg, struct sources *src)
  * the rewrite uses. */
 static int fetch_index(struct conda_job *job, const struct sources *src, const char *subdir,
                        const struct strv *names, struct repodata_index *idx, double *fetch_s,
-                       double *parse_s)
+                       double *parse_s, char **answered)
 {
     struct fetch_opts o;
     int allow_http = 0;
@@ -145,6 +145,8 @@ static int fetch_index(struct conda_job *job, const struct sources *src, const c
         memset(&res.idx, 0, sizeof res.idx);
         if (src->owners[res.root])
             job->conda_site = src->owners[res.root];
+        free(*answered);
+        *answered = xstrdup(src->roots.v[res.root]);
     } else {
         strv_pushf(&job->warnings, "pytorch channel: %s", res.error);
     }
@@ -154,7 +156,8 @@ static int fetch_index(struct conda_job *job, const struct sources *src, const c
 
 /* Our mirrors, then the official channel (when the command named it). */
 static enum resolve_status get_index(struct conda_job *job, const char *root,
-                                     const char *subdir, struct repodata_index *idx)
+                                     const char *subdir, struct repodata_index *idx,
+                                     char **answered)
 {
     struct sources src = { STRV_INIT, { NULL }, root == NULL };
     struct strv names = STRV_INIT;
@@ -164,14 +167,16 @@ static enum resolve_status get_index(struct conda_job *job, const char *root,
         strv_push(&src.roots, root);
     else
         our_mirrors(job->cfg, &src);
-    int r = src.roots.n ? fetch_index(job, &src, subdir, &names, idx, &fetch_s, &parse_s) : -1;
+    int r = src.roots.n ? fetch_index(job, &src, subdir, &names, idx, &fetch_s, &parse_s,
+                                      answered)
+                        : -1;
     const struct site *off = config_site(job->cfg, "official");
     if (r && src.official && off && off->url[ROLE_CONDA]) {
         strv_push(&job->warnings, "trying the official pytorch channel");
         strv_clear(&src.roots);
         strv_pushf(&src.roots, "%s/pytorch", off->url[ROLE_CONDA]);
         src.owners[0] = off;
-        r = fetch_index(job, &src, subdir, &names, idx, &fetch_s, &parse_s);
+        r = fetch_index(job, &src, subdir, &names, idx, &fetch_s, &parse_s, answered);
     }
     timing_note("fetch", fetch_s);
     timing_note("parse", parse_s);
@@ -227,9 +232,53 @@ static void default_variant(struct conda_job *job, const struct condameta_pkg *h
               "CPU build; add pytorch-cuda=12.1 (or run `torchshim install`) for a GPU build");
 }
 
+/* The pinned records' files, from the channel ROOT. */
+static void add_files(const struct condaselect_result *res, const char *root,
+                      struct conda_pkgfiles *files)
+{
+    for (size_t i = 0; files && root && i < res->n_pinned; i++) {
+        const struct repodata_record *r = res->pinned[i];
+        if (!r->subdir || strchr(r->filename, '/') || r->filename[0] == '.')
+            continue;
+        files->v = xrealloc(files->v, (files->n + 1) * sizeof *files->v);
+        struct conda_pkgfile *f = &files->v[files->n++];
+        f->name = xstrdup(r->name);
+        f->version = xstrdup(r->version);
+        f->build = xstrdup(r->build);
+        f->fn = xstrdup(r->filename);
+        f->subdir = xstrdup(r->subdir);
+        f->channel = xstrdup(root);
+        f->url = xasprintf("%s/%s/%s", root, r->subdir, r->filename);
+        f->size = r->size > 0 && r->size < 9e18 ? (long long)r->size : 0;
+        f->md5 = r->md5 ? xstrdup(r->md5) : NULL;
+        f->sha256 = r->sha256 ? xstrdup(r->sha256) : NULL;
+    }
+}
+
+void conda_pkgfiles_free(struct conda_pkgfiles *f)
+{
+    for (size_t i = 0; f && i < f->n; i++) {
+        struct conda_pkgfile *p = &f->v[i];
+        free(p->name);
+        free(p->version);
+        free(p->build);
+        free(p->fn);
+        free(p->subdir);
+        free(p->channel);
+        free(p->url);
+        free(p->md5);
+        free(p->sha256);
+    }
+    if (f) {
+        free(f->v);
+        memset(f, 0, sizeof *f);
+    }
+}
+
 static enum resolve_status select_pins(struct conda_job *job, const struct conda_target *t,
                                        const struct repodata_index *idx, const char *subdir,
-                                       const char *python, int prefix)
+                                       const char *python, int prefix, const char *root,
+                                       struct conda_pkgfiles *files)
 {
     struct condameta_pkg have = { 0 };
     char *env = strcmp(job->subcmd, "create") ? conda_job_env_prefix(job) : NULL;
@@ -265,11 +314,18 @@ static enum resolve_status select_pins(struct conda_job *job, const struct conda
         return RESOLVE_NONE_FITS;
     }
     apply_answer(job, &res, prefix);
+    add_files(&res, root, files);
     condaselect_result_free(&res);
     return RESOLVE_OK;
 }
 
 enum resolve_status resolve_conda(struct conda_job *job, const struct conda_target *t)
+{
+    return resolve_conda_files(job, t, NULL);
+}
+
+enum resolve_status resolve_conda_files(struct conda_job *job, const struct conda_target *t,
+                                        struct conda_pkgfiles *files)
 {
     struct ptchan pc;
     if (!pytorch_channel(job, &pc)) {
@@ -286,10 +342,12 @@ enum resolve_status resolve_conda(struct conda_job *job, const struct conda_targ
                    "the URL)", subdir, host, subdir, subdir, subdir);
     char *python = t->python ? xstrdup(t->python) : conda_job_target_python(job);
     struct repodata_index idx = { 0 };
-    enum resolve_status st = get_index(job, pc.official ? NULL : pc.root, subdir, &idx);
+    char *root = NULL;
+    enum resolve_status st = get_index(job, pc.official ? NULL : pc.root, subdir, &idx, &root);
     if (st == RESOLVE_OK)
-        st = select_pins(job, t, &idx, subdir, python, pc.prefix_only);
+        st = select_pins(job, t, &idx, subdir, python, pc.prefix_only, root, files);
     repodata_index_free(&idx);
+    free(root);
     free(python);
     ptchan_free(&pc);
     return st;

@@ -29,4 +29,28 @@ struct conda_target {
  * job->error says why. */
 enum resolve_status resolve_conda(struct conda_job *job, const struct conda_target *t);
 
+/* A package file the pins name exactly (a record condaselect pinned with
+ * its whole build string): what conda will download, and from where. */
+struct conda_pkgfile {
+    char *name, *version, *build;
+    char *fn;              /* the record's file name: "pytorch-2.3.1-py3.11_cpu_0.tar.bz2" */
+    char *subdir;          /* the record's: "linux-64", "noarch" */
+    char *channel;         /* the channel root that answered (".../pytorch"): the URL conda
+                              reads the channel from after the rewrite */
+    char *url;             /* channel/subdir/fn */
+    long long size;        /* bytes; 0 when repodata has none */
+    char *md5, *sha256;    /* lower-case hex, or NULL */
+};
+
+struct conda_pkgfiles {
+    struct conda_pkgfile *v;
+    size_t n;
+};
+
+/* resolve_conda, and when it pins from the pytorch channel, the pinned
+ * records' files appended to FILES (which may be NULL). */
+enum resolve_status resolve_conda_files(struct conda_job *job, const struct conda_target *t,
+                                        struct conda_pkgfiles *files);
+void conda_pkgfiles_free(struct conda_pkgfiles *f);
+
 #endif

@@ -97,6 +97,9 @@ static void test_real_record_fields(void **state)
     assert_true(r->timestamp == 1695396474887.0);   /* > INT_MAX, kept exactly */
     assert_true(r->timestamp > (double)INT_MAX);
     assert_true(r->size == 1566602770.0);
+    assert_string_equal(r->md5, "82f9fb558ba63b9e172c2ba547b9efdd");
+    assert_string_equal(r->sha256,
+                        "4e4ab2bf16727c31d6f7127946a6f95db72e3bcc46dfcac2adda01e0b09262de");
 
     const struct repodata_record *tv = by_filename(&idx, "torchvision-0.11.2-py37_cpu.tar.bz2");
     assert_non_null(tv);
@@ -156,6 +159,12 @@ static void assert_same_index(const struct repodata_index *a, const struct repod
             assert_string_equal(x->subdir, y->subdir);
         assert_true(x->timestamp == y->timestamp);
         assert_true(x->size == y->size);
+        assert_true((x->md5 == NULL) == (y->md5 == NULL));
+        if (x->md5)
+            assert_string_equal(x->md5, y->md5);
+        assert_true((x->sha256 == NULL) == (y->sha256 == NULL));
+        if (x->sha256)
+            assert_string_equal(x->sha256, y->sha256);
     }
 }
 
@@ -179,8 +188,9 @@ static void test_roundtrip(void **state)
         assert_int_equal(repodata_index_deserialize(blob2, len2, &again), 0);
         assert_same_index(&idx, &again);
         if (f == 0) {
-            /* far smaller than the 1.27 MB of JSON it replaces */
-            assert_true(len < 400 * 1024);
+            /* far smaller than the 1.27 MB of JSON it replaces (the md5 and
+             * sha256 of its 2,710 records, unique hex, take some 265 KB) */
+            assert_true(len < 700 * 1024);
         }
         free(blob);
         free(blob2);
@@ -267,9 +277,9 @@ static void test_bit_flips_detected(void **state)
     blob[0] = 'X';
     assert_int_equal(repodata_index_deserialize(blob, len, &back), REPODATA_E_MAGIC);
     blob[0] = 'T';
-    blob[8] = 2;                      /* format version */
+    blob[8] = 1;                      /* format version (1: before md5/sha256) */
     assert_int_equal(repodata_index_deserialize(blob, len, &back), REPODATA_E_VERSION);
-    blob[8] = 1;
+    blob[8] = 2;
     blob[12] ^= 1;                    /* the CRC itself */
     assert_int_equal(repodata_index_deserialize(blob, len, &back), REPODATA_E_CHECKSUM);
     blob[12] ^= 1;
@@ -287,7 +297,7 @@ static void test_bit_flips_detected(void **state)
  * whose contents lie. Layout (see repodata.c): 32-byte header (magic 8,
  * version 4, crc 4 over [16, end), payload length 8, records 4, zero 4),
  * then u32 strtab_len, strtab, u32 skipped, u32 subdir, u32 nlist,
- * nlist x u32, records of 12 u32 + 2 f64. */
+ * nlist x u32, records of 14 u32 + 2 f64. */
 static uint32_t crc32_bitwise(const unsigned char *p, size_t n)
 {
     uint32_t crc = 0xFFFFFFFFu;
@@ -333,7 +343,7 @@ static void test_lying_contents_detected(void **state)
     size_t after_st = 36 + stlen;
     size_t nlist = rd32(blob, after_st + 8);
     size_t rec0 = after_st + 12 + 4 * nlist;
-    assert_int_equal(len, rec0 + idx.n * 64);
+    assert_int_equal(len, rec0 + idx.n * 72);
     struct { const char *what; size_t at; uint32_t value; } lies[] = {
         { "strtab longer than the blob", 32, 0x7FFFFFF0u },
         { "strtab without final NUL", 32, (uint32_t)stlen - 1 },
@@ -345,6 +355,8 @@ static void test_lying_contents_detected(void **state)
         { "depends past the list", rec0 + 32, (uint32_t)nlist },
         { "depends count huge", rec0 + 36, 0xFFFFFFFFu },
         { "constrains past the list", rec0 + 40, (uint32_t)nlist },
+        { "md5 offset out of range", rec0 + 48, (uint32_t)stlen },
+        { "sha256 offset out of range", rec0 + 52, (uint32_t)stlen },
         { "record count off by one", 24, (uint32_t)idx.n + 1 },
         { "reserved not zero", 28, 1 },
     };
