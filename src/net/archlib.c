@@ -1,19 +1,15 @@
 /* archlib.c — see archlib.h. */
 #include "archlib.h"
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "dynlib.h"
 #include "msg.h"
 
 struct archlib archlib;
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static const char *load_error;  /* static text, or NULL when loaded */
-static char load_detail[256];
 
 /* The table's types are libarchive's own (checked here, without linking). */
 #define SAME_TYPE(field, fn)                                                            \
@@ -43,10 +39,7 @@ SAME_TYPE(error_string, archive_error_string);
 SAME_TYPE(entry_pathname, archive_entry_pathname);
 
 /* Each entry: the field's offset in struct archlib and libarchive's name. */
-static const struct {
-    size_t off;
-    const char *sym;
-} syms[] = {
+static const struct dynlib_sym syms[] = {
 #define S(field, name) { offsetof(struct archlib, field), name }
     S(read_new, "archive_read_new"),
     S(read_free, "archive_read_free"),
@@ -72,37 +65,19 @@ static const struct {
 #undef S
 };
 
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static char load_error[320];  /* "" once loaded */
+
 static void load(void)
 {
     static const char *const sonames[] = ARCHLIB_SONAMES;
-    void *h = NULL;
-    for (size_t i = 0; !h && i < sizeof sonames / sizeof sonames[0]; i++)
-        h = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        const char *e = dlerror();
-        snprintf(load_detail, sizeof load_detail, "%s", e ? e : "not found");
-        load_error = "cannot load libarchive";
-        return;
-    }
-    struct archlib t;
-    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
-        void *f = dlsym(h, syms[i].sym);
-        if (!f) {
-            snprintf(load_detail, sizeof load_detail, "%s", syms[i].sym);
-            load_error = "libarchive lacks a function";
-            dlclose(h);
-            return;
-        }
-        /* POSIX: a function's address from dlsym converts to a function pointer */
-        memcpy((char *)&t + syms[i].off, &f, sizeof f);
-    }
-    archlib = t;  /* never unloaded: the process ends first */
+    dynlib_fill("libarchive", sonames, sizeof sonames / sizeof sonames[0], syms,
+                sizeof syms / sizeof syms[0], &archlib, sizeof archlib, load_error,
+                sizeof load_error);
 }
 
 int archlib_load(char **err)
 {
     pthread_once(&once, load);
-    if (load_error)
-        return seterr(err, "%s: %s", load_error, load_detail);
-    return 0;
+    return load_error[0] ? seterr(err, "%s", load_error) : 0;
 }

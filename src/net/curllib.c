@@ -1,12 +1,12 @@
 /* curllib.c — see curllib.h. */
 #include "curllib.h"
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "dynlib.h"
 #include "msg.h"
 
 /* ---- the stand-ins used when libcurl cannot be loaded ---- */
@@ -66,10 +66,7 @@ static struct curllib table = {
 
 /* ---- loading ---- */
 
-static const struct {
-    size_t off;
-    const char *sym;
-} syms[] = {
+static const struct dynlib_sym syms[] = {
 #define S(field) { offsetof(struct curllib, field), "curl_" #field }
     S(global_init), S(global_cleanup), S(version_info), S(free),
     S(easy_init), S(easy_cleanup), S(easy_reset), S(easy_setopt), S(easy_getinfo),
@@ -88,26 +85,9 @@ static char load_error[320];  /* "" once loaded */
 static void load(void)
 {
     static const char *const sonames[] = CURLLIB_SONAMES;
-    void *h = NULL;
-    for (size_t i = 0; !h && i < sizeof sonames / sizeof sonames[0]; i++)
-        h = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        const char *e = dlerror();
-        snprintf(load_error, sizeof load_error, "cannot load libcurl: %s", e ? e : "not found");
-        return;
-    }
-    struct curllib t;
-    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
-        void *f = dlsym(h, syms[i].sym);
-        if (!f) {
-            snprintf(load_error, sizeof load_error, "libcurl lacks %s", syms[i].sym);
-            dlclose(h);
-            return;
-        }
-        /* POSIX: dlsym's answer for a function converts to its pointer type */
-        memcpy((char *)&t + syms[i].off, &f, sizeof f);
-    }
-    table = t;  /* never unloaded: the process ends first */
+    dynlib_fill("libcurl", sonames, sizeof sonames / sizeof sonames[0], syms,
+                sizeof syms / sizeof syms[0], &table, sizeof table, load_error,
+                sizeof load_error);
 }
 
 const struct curllib *curlapi(void)
