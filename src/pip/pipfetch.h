@@ -62,6 +62,8 @@ struct pipfetch_wheel {
     struct strv urls;          /* the answering mirror's URL first, then other mirrors' */
     char *sha256;              /* expected hex digest, or NULL */
     int64_t size;              /* bytes when probed, else -1 */
+    int dep;                   /* a dependency of torch's (pipdeps.h), not a pin */
+    char *requires_python;     /* a dependency's data-requires-python, or NULL */
 };
 
 struct pipfetch_wheels {
@@ -77,11 +79,15 @@ void pipfetch_collect(const struct pip_job *job, int all, struct pipfetch_wheels
  * their listings (through the cache); failures are notes. */
 void pipfetch_more_mirrors(struct pip_job *job, struct pipfetch_wheels *w);
 void pipfetch_wheels_free(struct pipfetch_wheels *w);
+void pipfetch_wheel_clear(struct pipfetch_wheel *w);
 
 /* The effective [prefetch] enabled (TORCHSHIM_PREFETCH=0 makes it never). */
 int pipfetch_mode(const struct config *cfg);
 /* Does JOB's command qualify (see When)? 1 yes; 0 with *why_not static text. */
 int pipfetch_applies(const struct pip_job *job, const char **why_not);
+/* The last value of pip's long option NAME on JOB's command line, "" for a
+ * flag, NULL when absent. */
+const char *pipfetch_opt(const struct pip_job *job, const char *name);
 /* Does pip's command line or environment say quiet? */
 int pipfetch_quiet(const struct pip_job *job);
 
