@@ -2,8 +2,8 @@
  * the prefetch (pipfetch.h): the exact `nvidia-*==V` (and `triton==V`,
  * `pytorch-triton==V`) requirements of torch's METADATA that apply to the
  * real pip's interpreter, each resolved to the very file pip would take, and
- * a local index that hands the prefetched files to pip without changing
- * what pip installs.
+ * a find-links directory that hands the prefetched files to pip without
+ * changing what pip installs.
  *
  * Which (pipdeps_select): torch's Requires-Dist lines (wheelmeta.h: the
  * PEP 658 file when the wheels listing advertises one, else range requests
@@ -30,9 +30,9 @@
  * equal keys the one listed last wins: pip's resolver takes a release's
  * candidates from the best down (reversed(sorted(...)), a stable sort, in
  * pip/_internal/resolution/resolvelib/factory.py) and keeps the first
- * of each version. Sources that do not answer "not here" (404, 410, a
- * page without wheels of the project) leave the dependency to pip. No wheel, only yanked ones, or no `#sha256=` on the one
- * chosen: left to pip. The download URLs: that file wherever a source
+ * of each version. A source page that fails otherwise than "not here"
+ * (404, 410, a page without wheels of the project), no wheel, only yanked
+ * ones, or no `#sha256=` on the one chosen: left to pip. The download URLs: that file wherever a source
  * lists it with the same sha256 (several mirrors at once).
  *
  * Handing over (pipdeps_write_links): pip is given one more find-links
