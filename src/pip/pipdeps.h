@@ -32,8 +32,9 @@
  * pip/_internal/resolution/resolvelib/factory.py) and keeps the first
  * of each version. A source page that fails otherwise than "not here"
  * (404, 410, a page without wheels of the project), no wheel, only yanked
- * ones, or no `#sha256=` on the one chosen: left to pip. The download URLs: that file wherever a source
- * lists it with the same sha256 (several mirrors at once).
+ * ones, or no `#sha256=` on the one chosen: left to pip. The download
+ * URLs: that file wherever a source lists it with the same sha256 (several
+ * mirrors at once).
  *
  * Handing over (pipdeps_write_links): pip is given one more find-links
  * directory, `--find-links <store>/.links/<hash of the file set>`, holding
