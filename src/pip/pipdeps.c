@@ -304,11 +304,13 @@ int pipdeps_applies(const struct pip_job *job, char **why_not)
 {
     struct sources s = { STRV_INIT, STRV_INIT, NULL, 0 };
     *why_not = NULL;
-    if (pipfetch_opt(job, "no-deps") || pipfetch_opt(job, "no-binary"))
-        *why_not = xstrdup(pipfetch_opt(job, "no-deps") ? "--no-deps" : "--no-binary");
-    else if (!job->resolved_variant[0] || !job->wheels_site)
+    static const char *const off[] = { "no-deps", "no-binary", "require-hashes" };
+    for (size_t k = 0; k < sizeof off / sizeof *off && !*why_not; k++)
+        if (pipfetch_opt(job, off[k]))
+            *why_not = xasprintf("--%s", off[k]);
+    if (!*why_not && (!job->resolved_variant[0] || !job->wheels_site))
         *why_not = xstrdup("no pins from a wheels mirror");
-    else if (reqfiles_name_sources(job))
+    else if (!*why_not && reqfiles_name_sources(job))
         *why_not = xstrdup("a requirements file names indexes of its own");
     if (*why_not)
         return 0;
@@ -528,6 +530,34 @@ static void torch_extras(const struct pip_job *job, struct strv *extras)
                     strv_push(extras, job->treqs[i].req.extras.v[k]);
 }
 
+/* Is W's very version installed where pip installs (see pipfetch.h: not
+ * when pip reinstalls or installs elsewhere)? Then pip says "already
+ * satisfied" and its dependencies are, as a rule, there too. */
+static int installed_already(const struct pip_job *job, const struct pipfetch_wheel *w)
+{
+    static const char *const elsewhere[] = { "force-reinstall", "ignore-installed", "target",
+                                             "prefix", "root", "python" };
+    struct pyinfo pi = PYINFO_INIT;
+    struct pyinfo_dist d = { 0 };
+    struct wheelname wn;
+    struct pep440 v;
+    int same = 0;
+    for (size_t k = 0; k < sizeof elsewhere / sizeof *elsewhere; k++)
+        if (pipfetch_opt(job, elsewhere[k]))
+            return 0;
+    if (wheelname_parse(w->filename, &wn) < 0)
+        return 0;
+    if (job->real_pip && pyinfo_from_pip(job->real_pip, &pi) == 0 &&
+        pyinfo_find_dist(&pi, wn.norm_name, &d) == 1 && pep440_parse(d.version, &v) == 0) {
+        same = pep440_cmp(&v, &wn.version) == 0;
+        pep440_free(&v);
+    }
+    pyinfo_dist_free(&d);
+    pyinfo_free(&pi);
+    wheelname_free(&wn);
+    return same;
+}
+
 /* The dependencies of torch wheel W[I] into W. */
 static void deps_of(struct pip_job *job, struct pipfetch_wheels *w, size_t i)
 {
@@ -565,7 +595,11 @@ void pipdeps_find(struct pip_job *job, struct pipfetch_wheels *w)
             strv_pushf(&job->notes, "prefetch: torch's dependencies left to pip (%s)", why);
             break;
         }
-        deps_of(job, w, i);
+        if (installed_already(job, &w->v[i]))
+            strv_pushf(&job->notes, "prefetch: %s is installed already: its dependencies are "
+                       "left to pip", w->v[i].filename);
+        else
+            deps_of(job, w, i);
     }
     free(why);
 }

@@ -424,6 +424,7 @@ static void test_applies(void **state)
         { xasprintf("install --no-deps torch %s", pt), NULL, "--no-deps" },
         { xasprintf("install --no-binary :all: torch %s", pt), NULL, "--no-binary" },
         { xasprintf("install --no-index torch %s", pt), NULL, "--no-index" },
+        { xasprintf("install --require-hashes -r %s %s", req, pt), NULL, "--require-hashes" },
         { xasprintf("install torch %s", pt), "PIP_NO_INDEX=1", "--no-index" },
         { xasprintf("install torch %s --extra-index-url http://corp/simple", pt), NULL,
           "pip also reads http://corp/simple" },
