@@ -35,6 +35,15 @@
  * (pieces of two different files of the same name could not be told
  * apart).
  *
+ * Torch's dependencies (pipdeps.h): the exactly pinned nvidia-* / triton
+ * requirements of each torch wheel's METADATA that apply to the real pip's
+ * interpreter join the wheels above (dep = 1) when every source pip reads
+ * is one torchshim reads, as the file pip would take from them; the same
+ * rules decide (installed already, in the store, always, threshold). The
+ * ones now local are handed to pip by one more `--find-links` directory of
+ * links (pipdeps.h says why that keeps what pip installs); pins are not
+ * touched, nothing is added to the requirements.
+ *
  * Handing over: `torch[extras]==2.3.1+cu121 ; marker` becomes
  * `torch[extras] @ file:///<store>/torch-2.3.1%2Bcu121-....whl ; marker`
  * (PEP 508 direct reference: extras and markers kept; the path is
