@@ -47,7 +47,7 @@ const char *pipfetch_opt(const struct pip_job *job, const char *name)
 int pipfetch_applies(const struct pip_job *job, const char **why_not)
 {
     *why_not = !job->subcmd || strcmp(job->subcmd, "install") ? "not pip install"
-               : pipfetch_opt(job, "dry-run")                        ? "--dry-run"
+               : pipfetch_opt(job, "dry-run")                   ? "--dry-run"
                : job->platform_given       ? "--platform/--abi/--implementation: another machine"
                : job->python_version[0]    ? "--python-version: another interpreter"
                : env_true("TORCHSHIM_DRY_RUN") ? "TORCHSHIM_DRY_RUN"
