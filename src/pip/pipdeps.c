@@ -508,8 +508,10 @@ static int interpreter(struct pip_job *job, struct marker_env *env, struct wheel
     struct pyinfo pi = PYINFO_INIT;
     char *err = NULL;
     int r = -1;
-    if (pyinfo_from_pip(job->real_pip, &pi) && pyinfo_from_python(job->real_pip, &pi))
-        err = xasprintf("cannot tell which Python %s runs", job->real_pip);
+    if (!job->real_pip ||
+        (pyinfo_from_pip(job->real_pip, &pi) && pyinfo_from_python(job->real_pip, &pi)))
+        err = xasprintf("cannot tell which Python %s runs",
+                        job->real_pip ? job->real_pip : "pip");
     else if (marker_env_init(env, pi.major, pi.minor, pi.version, pi.os, pi.machine, &err) == 0 &&
              pytarget_init(t, job->real_pip, NULL, NULL, &err) == 0)
         r = 0;
