@@ -16,9 +16,9 @@
 #include "pep440.h"
 #include "pep508.h"
 #include "pipcmd.h"
+#include "pipsources.h"
 #include "pyinfo.h"
 #include "pytarget.h"
-#include "reqfile.h"
 #include "wheelmeta.h"
 #include "wheelpages.h"
 #include "wheelrank.h"
@@ -159,150 +159,10 @@ int pipdeps_pick(const struct listing *ls, size_t n, const char *name, const cha
     return 0;
 }
 
-/* ---- the sources pip will read ------------------------------------------ */
-
-struct sources {
-    struct strv flat;     /* find-links pages, in pip's order */
-    struct strv index;    /* the index URL, then extra index URLs */
-    char *unknown;        /* the first source torchshim does not read, or NULL */
-    int no_index;
-};
-
-/* NAME's value as the real pip sees it: JOB's environment changes applied. */
-static const char *pip_env(const struct pip_job *job, const char *name)
-{
-    const char *v = getenv(name);
-    size_t n = strlen(name);
-    for (size_t i = 0; i < job->env.set.n; i++) {
-        const char *s = job->env.set.v[i];
-        if (!strncmp(s, name, n) && (s[n] == '=' || !s[n]))
-            v = job->env.ops.v[i][0] == 'U' ? NULL : s + n + 1;
-    }
-    return v && *v ? v : NULL;
-}
-
-/* The setting of option ID from the environment or pip's files (they are
- * pip's defaults: the command line overrides or appends). */
-static const char *pip_default(const struct pip_job *job, const char *var, enum pipconf_key k)
-{
-    if (job->isolated)
-        return NULL;
-    const char *v = pip_env(job, var);
-    return v ? v : job->conf.value[k];
-}
-
-static void add_words(struct strv *out, const char *list)
-{
-    char *dup = xstrdup(list ? list : ""), *save = NULL;
-    for (char *w = strtok_r(dup, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save))
-        strv_push(out, w);
-    free(dup);
-}
-
-static void cl_values(const struct pip_job *job, int id, struct strv *out)
-{
-    for (size_t i = 0; i < job->cl.n; i++) {
-        const struct cmd_item *it = &job->cl.items[i];
-        if (it->kind == IT_OPTION && it->opt->id == id && it->value)
-            strv_push(out, it->value);
-    }
-}
-
-static void collect_sources(const struct pip_job *job, struct sources *s)
-{
-    struct strv idx = STRV_INIT;
-    const char *noi = pip_default(job, "PIP_NO_INDEX", PC_NO_INDEX);
-    s->no_index = pipfetch_opt(job, "no-index") || (noi && strchr("1tTyY", noi[0]));
-    cl_values(job, PIP_INDEX_URL, &idx);
-    if (idx.n)
-        strv_push(&s->index, idx.v[idx.n - 1]);
-    else
-        add_words(&s->index, pip_default(job, "PIP_INDEX_URL", PC_INDEX_URL));
-    if (!s->index.n)
-        strv_push(&s->index, "https://pypi.org/simple");
-    add_words(&s->index, pip_default(job, "PIP_EXTRA_INDEX_URL", PC_EXTRA_INDEX_URL));
-    cl_values(job, PIP_EXTRA_INDEX_URL, &s->index);
-    add_words(&s->flat, pip_default(job, "PIP_FIND_LINKS", PC_FIND_LINKS));
-    cl_values(job, PIP_FIND_LINKS, &s->flat);
-    strv_clear(&idx);
-}
-
-static int same_url(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    while (na && a[na - 1] == '/')
-        na--;
-    while (nb && b[nb - 1] == '/')
-        nb--;
-    return na == nb && !strncmp(a, b, na);
-}
-
-/* The wheels mirror's page of the pins (its format tells the kind). */
-static char *wheels_page(const struct pip_job *job)
-{
-    const struct site *s = job->wheels_site;
-    const char *tmpl = !s ? NULL : job->nightly ? s->wheels_nightly : s->url[ROLE_WHEELS];
-    return tmpl && job->resolved_variant[0] ? site_wheels_url(tmpl, job->resolved_variant)
-                                            : NULL;
-}
-
-/* Is every source one torchshim reads? (the first that is not in *unknown) */
-static void judge_sources(const struct pip_job *job, struct sources *s)
-{
-    const struct site *pypi = config_site_for(job->cfg, ROLE_PYPI);
-    char *wp = wheels_page(job);
-    int wflat = job->wheels_site && job->wheels_site->wheels_format == WHEELS_FIND_LINKS;
-    for (size_t i = 0; !s->unknown && i < s->index.n; i++) {
-        const char *u = s->index.v[i];
-        if (!(pypi && same_url(u, pypi->url[ROLE_PYPI])) && !(wp && !wflat && same_url(u, wp)))
-            s->unknown = xstrdup(u);
-    }
-    for (size_t i = 0; !s->unknown && i < s->flat.n; i++) {
-        const char *u = s->flat.v[i];
-        if (!(wp && wflat && same_url(u, wp)) && !(job->reqdir && same_url(u, job->reqdir)) &&
-            strcmp(u, "/nonexistent"))
-            s->unknown = xstrdup(u);
-    }
-    free(wp);
-}
-
-static void sources_free(struct sources *s)
-{
-    strv_clear(&s->flat);
-    strv_clear(&s->index);
-    free(s->unknown);
-}
-
-/* A requirements file naming sources of its own (an --index-url there
- * replaces pip's whole index list). */
-static void source_option(void *ctx, const char *file, int opt, const char *value,
-                          struct strv *out)
-{
-    (void)file, (void)value, (void)out;
-    *(int *)ctx |= opt == PIP_INDEX_URL || opt == PIP_EXTRA_INDEX_URL ||
-                   opt == PIP_FIND_LINKS || opt == PIP_NO_INDEX;
-}
-
-static int reqfiles_name_sources(const struct pip_job *job)
-{
-    int found = 0;
-    struct reqfile_hooks h = { source_option, NULL, &found };
-    for (size_t i = 0; !found && i < job->cl.n; i++) {
-        const struct cmd_item *it = &job->cl.items[i];
-        char *err = NULL, *copy = NULL;
-        if (it->kind == IT_OPTION && it->value &&
-            (it->opt->id == PIP_REQUIREMENT || it->opt->id == PIP_CONSTRAINT) &&
-            reqfile_process(it->value, &h, NULL, &copy, &err))
-            found = 1;  /* unreadable: pip's problem, not ours to guess */
-        free(err);
-        free(copy);
-    }
-    return found;
-}
-
 int pipdeps_applies(const struct pip_job *job, char **why_not)
 {
-    struct sources s = { STRV_INIT, STRV_INIT, NULL, 0 };
+    struct pip_sources s;
+    char *unknown = NULL;
     *why_not = NULL;
     static const char *const off[] = { "no-deps", "no-binary", "require-hashes" };
     for (size_t k = 0; k < sizeof off / sizeof *off && !*why_not; k++)
@@ -310,17 +170,17 @@ int pipdeps_applies(const struct pip_job *job, char **why_not)
             *why_not = xasprintf("--%s", off[k]);
     if (!*why_not && (!job->resolved_variant[0] || !job->wheels_site))
         *why_not = xstrdup("no pins from a wheels mirror");
-    else if (!*why_not && reqfiles_name_sources(job))
+    else if (!*why_not && pip_sources_in_reqfiles(job))
         *why_not = xstrdup("a requirements file names indexes of its own");
     if (*why_not)
         return 0;
-    collect_sources(job, &s);
-    judge_sources(job, &s);
+    pip_sources_collect(job, &s);
     if (s.no_index)
         *why_not = xstrdup("--no-index");
-    else if (s.unknown)
-        *why_not = xasprintf("pip also reads %s", s.unknown);
-    sources_free(&s);
+    else if ((unknown = pip_sources_unknown(job, &s)))
+        *why_not = xasprintf("pip also reads %s", unknown);
+    free(unknown);
+    pip_sources_free(&s);
     return *why_not == NULL;
 }
 
@@ -354,7 +214,7 @@ static void fetch_pages(struct pip_job *job, const struct strv *pages, int flat,
 }
 
 struct found {
-    struct sources src;
+    struct pip_sources src;
     struct strv names, versions;
     struct strv flat_pages, index_pages;   /* index_pages: source-major, name-minor */
     struct listing *flat_ls, *index_ls;
@@ -396,7 +256,7 @@ static void found_free(struct found *f)
     strv_clear(&f->index_pages);
     strv_clear(&f->names);
     strv_clear(&f->versions);
-    sources_free(&f->src);
+    pip_sources_free(&f->src);
 }
 
 static int have_file(const struct pipfetch_wheels *w, const char *filename)
@@ -576,7 +436,7 @@ static void deps_of(struct pip_job *job, struct pipfetch_wheels *w, size_t i)
         coremeta_free(&m);
     }
     if (f.names.n) {
-        collect_sources(job, &f.src);
+        pip_sources_collect(job, &f.src);
         found_fetch(job, &f);
         for (size_t d = 0; d < f.names.n; d++)
             pick_one(job, &f, d, &t, w);

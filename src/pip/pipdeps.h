@@ -13,14 +13,11 @@
  * for torch count). Unpinned ones, an unknown or false marker: left to pip.
  *
  * When (pipdeps_applies): pip will resolve dependencies (no --no-deps,
- * --no-binary, --no-index), and every source pip will read is one torchshim
- * reads too: the index URL, extra index URLs and find-links of the final
- * command line, of the environment (PIP_INDEX_URL ...) and of pip's config
- * files (not with --isolated) must each be the configured [use] pypi
- * mirror or the wheels mirror page the pins came from (the neutral values
- * the rewrite puts in are fine); no requirements file named with -r may
- * carry source options of its own (its --index-url would replace pip's
- * index list). Otherwise pip could find a file torchshim does not know of.
+ * --no-binary, --require-hashes, --no-index), and every source pip will
+ * read is one torchshim reads too (pipsources.h: the configured [use] pypi
+ * mirror, the wheels mirror page the pins came from), with no requirements
+ * file naming sources of its own. Otherwise pip could find a file
+ * torchshim does not know of.
  *
  * Which file (pipdeps_pick): the listings of those sources for the project,
  * in pip's order (find-links pages, then the index URL, then extra index

@@ -3,8 +3,9 @@
  * which Requires-Dist lines are taken (pipdeps_select), which file pip
  * takes of several listings (pipdeps_pick, listings parsed from real HTML),
  * the find-links directory of links (pipdeps_write_links, real files and
- * symlinks in a temp dir) and when the command qualifies (pipdeps_applies,
- * real pip jobs under a loopback configuration). */
+ * symlinks in a temp dir), when the command qualifies (pipdeps_applies,
+ * real pip jobs under a loopback configuration) and the sources pip reads
+ * in pip's order (pipsources.h). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,7 @@
 #include "pipdeps.h"
 #include "pipfetch.h"
 #include "pipjob.h"
+#include "pipsources.h"
 #include "rewrite_pip.h"
 #include "testutil.h"
 #include "wheelname.h"
@@ -462,6 +464,47 @@ static void test_applies(void **state)
     free(req2);
 }
 
+static void test_sources(void **state)
+{
+    (void)state;
+    struct config cfg;
+    struct pip_job job;
+    struct pip_sources s;
+    test_env_reset(test_home);
+    setenv("PIP_EXTRA_INDEX_URL", "http://e1/simple http://e2/simple", 1);
+    setenv("PIP_FIND_LINKS", "/srv/f1", 1);
+    setenv("PIP_INDEX_URL", "http://env/simple", 1);
+    job_for("install torch -i http://x/simple --extra-index-url http://y/simple -f /srv/f2",
+            &cfg, &job);
+    pip_sources_collect(&job, &s);
+    char *idx = strv_join(&s.index, " "), *flat = strv_join(&s.flat, " ");
+    assert_string_equal(idx, "http://x/simple http://e1/simple http://e2/simple http://y/simple");
+    assert_string_equal(flat, "/srv/f1 /srv/f2");
+    assert_false(s.no_index);
+    char *u = pip_sources_unknown(&job, &s);
+    assert_string_equal(u, "http://x/simple");
+    free(u);
+    free(idx);
+    free(flat);
+    pip_sources_free(&s);
+    pip_job_free(&job);
+    config_free(&cfg);
+    /* --isolated: neither the environment nor pip's files (the rewrite
+     * gave the default index's torch install -i <PyPI mirror>) */
+    job_for("install --isolated torch", &cfg, &job);
+    pip_sources_collect(&job, &s);
+    assert_int_equal(s.index.n, 1);
+    assert_string_equal(s.index.v[0], "http://127.0.0.1:1/pypi/simple");
+    assert_null(pip_sources_unknown(&job, &s));
+    assert_int_equal(s.flat.n, 0);
+    pip_sources_free(&s);
+    pip_job_free(&job);
+    config_free(&cfg);
+    unsetenv("PIP_EXTRA_INDEX_URL");
+    unsetenv("PIP_FIND_LINKS");
+    unsetenv("PIP_INDEX_URL");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_pick),
         cmocka_unit_test(test_links),
         cmocka_unit_test(test_applies),
+        cmocka_unit_test(test_sources),
     };
     return cmocka_run_group_tests(tests, test_home_setup, test_home_teardown);
 }
