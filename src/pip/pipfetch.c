@@ -12,6 +12,7 @@
 #include "msg.h"
 #include "pep508.h"
 #include "pipcmd.h"
+#include "pipdeps.h"
 #include "pep440.h"
 #include "prefetch.h"
 #include "progress.h"
@@ -32,9 +33,7 @@ int pipfetch_mode(const struct config *cfg)
     return cfg->prefetch_enabled;
 }
 
-/* The last value of pip's long option NAME on the command line, "" for a
- * flag, NULL when absent. */
-static const char *pip_opt(const struct pip_job *job, const char *name)
+const char *pipfetch_opt(const struct pip_job *job, const char *name)
 {
     const char *v = NULL;
     for (size_t i = 0; i < job->cl.n; i++) {
@@ -48,7 +47,7 @@ static const char *pip_opt(const struct pip_job *job, const char *name)
 int pipfetch_applies(const struct pip_job *job, const char **why_not)
 {
     *why_not = !job->subcmd || strcmp(job->subcmd, "install") ? "not pip install"
-               : pip_opt(job, "dry-run")                        ? "--dry-run"
+               : pipfetch_opt(job, "dry-run")                   ? "--dry-run"
                : job->platform_given       ? "--platform/--abi/--implementation: another machine"
                : job->python_version[0]    ? "--python-version: another interpreter"
                : env_true("TORCHSHIM_DRY_RUN") ? "TORCHSHIM_DRY_RUN"
@@ -58,8 +57,8 @@ int pipfetch_applies(const struct pip_job *job, const char **why_not)
 
 int pipfetch_quiet(const struct pip_job *job)
 {
-    const char *bar = pip_opt(job, "progress-bar");
-    if (pip_opt(job, "quiet") || (bar && !strcmp(bar, "off")))
+    const char *bar = pipfetch_opt(job, "progress-bar");
+    if (pipfetch_opt(job, "quiet") || (bar && !strcmp(bar, "off")))
         return 1;
     if (job->isolated)
         return 0;
@@ -180,14 +179,20 @@ void pipfetch_collect(const struct pip_job *job, int all, struct pipfetch_wheels
     }
 }
 
+void pipfetch_wheel_clear(struct pipfetch_wheel *w)
+{
+    free(w->filename);
+    free(w->project);
+    strv_clear(&w->urls);
+    free(w->sha256);
+    free(w->requires_python);
+    memset(w, 0, sizeof *w);
+}
+
 void pipfetch_wheels_free(struct pipfetch_wheels *w)
 {
-    for (size_t i = 0; i < w->n; i++) {
-        free(w->v[i].filename);
-        free(w->v[i].project);
-        strv_clear(&w->v[i].urls);
-        free(w->v[i].sha256);
-    }
+    for (size_t i = 0; i < w->n; i++)
+        pipfetch_wheel_clear(&w->v[i]);
     free(w->v);
     memset(w, 0, sizeof *w);
 }
@@ -414,7 +419,7 @@ static void mark_installed(struct pip_job *job, struct choice *c)
                                              "prefix", "root", "python" };
     struct pyinfo pi = PYINFO_INIT;
     for (size_t k = 0; k < sizeof elsewhere / sizeof *elsewhere; k++)
-        if (pip_opt(job, elsewhere[k]))
+        if (pipfetch_opt(job, elsewhere[k]))
             return;
     if (job->real_pip && pyinfo_from_pip(job->real_pip, &pi) == 0)
         for (size_t i = 0; i < c->w.n; i++)
@@ -427,6 +432,7 @@ static size_t choose(struct pip_job *job, struct choice *c, const char *store,
                      const char *stamps, int mode)
 {
     pipfetch_collect(job, 0, &c->w);
+    pipdeps_find(job, &c->w);
     size_t n = c->w.n, taken = 0, fetch = 0, unknown = 0;
     c->items = xcalloc(n ? n : 1, sizeof *c->items);
     c->dests = xcalloc(n ? n : 1, sizeof *c->dests);
@@ -507,6 +513,33 @@ static int hand_over(struct pip_job *job, struct choice *c)
     return failed;
 }
 
+/* The dependencies now in the store go to pip by --find-links (pipdeps.h). */
+static void hand_deps(struct pip_job *job, const struct choice *c, const char *store)
+{
+    const struct pipfetch_wheel **w = xcalloc(c->w.n + 1, sizeof *w);
+    const char **dests = xcalloc(c->w.n + 1, sizeof *dests);
+    size_t n = 0;
+    for (size_t i = 0; i < c->w.n; i++)
+        if (c->take[i] && c->items[i].ok && c->w.v[i].dep) {
+            w[n] = &c->w.v[i];
+            dests[n++] = c->items[i].dest;
+        }
+    char *dir = NULL, *err = NULL;
+    if (n && pipdeps_write_links(store, w, dests, n, &dir, &err)) {
+        strv_pushf(&job->warnings, "prefetch: %s; pip downloads torch's dependencies from the "
+                   "mirror", err);
+    } else if (n) {
+        cmdline_set_option(cmdline_insert(&job->cl, cmdline_options_end(&job->cl)),
+                           pipcmd_option(PIP_FIND_LINKS), "--find-links", dir);
+        strv_pushf(&job->notes, "prefetch: %zu of torch's dependencies handed to pip: "
+                   "--find-links %s", n, dir);
+    }
+    free(dir);
+    free(err);
+    free(w);
+    free(dests);
+}
+
 static int prepare_store(struct pip_job *job, char **store, char **stamps)
 {
     char *err = NULL;
@@ -570,6 +603,7 @@ int pipfetch_run(struct pip_job *job, const struct pipfetch_hooks *hooks, int *s
             r = PIPFETCH_INTERRUPTED;
         } else {
             r = hand_over(job, &c) ? PIPFETCH_PARTIAL : PIPFETCH_DONE;
+            hand_deps(job, &c, store);
         }
     }
     free(err);

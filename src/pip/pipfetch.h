@@ -35,6 +35,15 @@
  * (pieces of two different files of the same name could not be told
  * apart).
  *
+ * Torch's dependencies (pipdeps.h): the exactly pinned nvidia-* / triton
+ * requirements of each torch wheel's METADATA that apply to the real pip's
+ * interpreter join the wheels above (dep = 1) when every source pip reads
+ * is one torchshim reads, as the file pip would take from them; the same
+ * rules decide (installed already, in the store, always, threshold). The
+ * ones now local are handed to pip by one more `--find-links` directory of
+ * links (pipdeps.h says why that keeps what pip installs); pins are not
+ * touched, nothing is added to the requirements.
+ *
  * Handing over: `torch[extras]==2.3.1+cu121 ; marker` becomes
  * `torch[extras] @ file:///<store>/torch-2.3.1%2Bcu121-....whl ; marker`
  * (PEP 508 direct reference: extras and markers kept; the path is
@@ -62,6 +71,8 @@ struct pipfetch_wheel {
     struct strv urls;          /* the answering mirror's URL first, then other mirrors' */
     char *sha256;              /* expected hex digest, or NULL */
     int64_t size;              /* bytes when probed, else -1 */
+    int dep;                   /* a dependency of torch's (pipdeps.h), not a pin */
+    char *requires_python;     /* a dependency's data-requires-python, or NULL */
 };
 
 struct pipfetch_wheels {
@@ -77,11 +88,15 @@ void pipfetch_collect(const struct pip_job *job, int all, struct pipfetch_wheels
  * their listings (through the cache); failures are notes. */
 void pipfetch_more_mirrors(struct pip_job *job, struct pipfetch_wheels *w);
 void pipfetch_wheels_free(struct pipfetch_wheels *w);
+void pipfetch_wheel_clear(struct pipfetch_wheel *w);
 
 /* The effective [prefetch] enabled (TORCHSHIM_PREFETCH=0 makes it never). */
 int pipfetch_mode(const struct config *cfg);
 /* Does JOB's command qualify (see When)? 1 yes; 0 with *why_not static text. */
 int pipfetch_applies(const struct pip_job *job, const char **why_not);
+/* The last value of pip's long option NAME on JOB's command line, "" for a
+ * flag, NULL when absent. */
+const char *pipfetch_opt(const struct pip_job *job, const char *name);
 /* Does pip's command line or environment say quiet? */
 int pipfetch_quiet(const struct pip_job *job);
 
