@@ -22,6 +22,7 @@
 #include "wheelmeta.h"
 #include "wheelpages.h"
 #include "wheelrank.h"
+#include "wheelstore.h"
 
 /* ---- which requirements ------------------------------------------------- */
 
@@ -490,7 +491,7 @@ static char *links_dir(const char *store, const struct pipfetch_wheel *const *w,
         snprintf(hex + 2 * k, 3, "%02x", md[k]);
     free(all);
     strv_clear(&lines);
-    return xasprintf("%s/.links/%s", store, hex);
+    return xasprintf("%s/" WHEELSTORE_LINKS "/%s", store, hex);
 }
 
 char *pipdeps_link_name(const char *filename)

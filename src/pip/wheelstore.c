@@ -176,6 +176,34 @@ static void drop_orphan_stamps(const char *dir, size_t *removed, unsigned long l
     free(sdir);
 }
 
+/* Links whose wheel is gone, and link directories left empty. */
+static void drop_dangling_links(const char *dir, size_t *removed)
+{
+    char *ldir = xasprintf("%s/" WHEELSTORE_LINKS, dir);
+    DIR *d = opendir(ldir);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char *sub = xasprintf("%s/%s", ldir, de->d_name);
+        DIR *s = opendir(sub);
+        struct dirent *le;
+        while (s && (le = readdir(s))) {
+            struct stat st;
+            if (le->d_name[0] != '.' && fstatat(dirfd(s), le->d_name, &st, 0) < 0 &&
+                errno == ENOENT && unlinkat(dirfd(s), le->d_name, 0) == 0)
+                (*removed)++;
+        }
+        if (s)
+            closedir(s);
+        rmdir(sub);  /* only when empty */
+        free(sub);
+    }
+    if (d)
+        closedir(d);
+    free(ldir);
+}
+
 int wheelstore_clean(const char *dir, long long keep, long long older_than, size_t *removed,
                      unsigned long long *freed, char **err)
 {
@@ -205,6 +233,7 @@ int wheelstore_clean(const char *dir, long long keep, long long older_than, size
         }
     }
     drop_orphan_stamps(dir, &rm, &fr);
+    drop_dangling_links(dir, &rm);
     free(sdir);
     wheelstore_info_clear(&si);
     if (removed)

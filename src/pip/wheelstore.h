@@ -19,6 +19,9 @@
 #include "config.h"
 
 #define WHEELSTORE_STAMPS ".verified"
+/* <dir>/.links/<id>/: symlinks to verified dependency wheels handed to pip
+ * as a --find-links directory (pipdeps.h). */
+#define WHEELSTORE_LINKS ".links"
 
 /* The store's directory (malloc'd), or NULL when there is neither a
  * [prefetch] dir nor a cache directory. */
@@ -54,8 +57,9 @@ void wheelstore_info_clear(struct wheelstore_info *si);
  * such limit) and those older than OLDER_THAN seconds (< 0: no such
  * limit); with both < 0, every wheel. Unfinished downloads go too, unless
  * busy (and, with OLDER_THAN, unless saved more recently than that); so do
- * stamps without a wheel. *removed and *freed (either may be NULL) count
- * the files deleted. */
+ * stamps without a wheel, and links (WHEELSTORE_LINKS) whose wheel is gone
+ * (a link directory left empty goes too). *removed and *freed (either may
+ * be NULL) count the files deleted. */
 int wheelstore_clean(const char *dir, long long keep, long long older_than, size_t *removed,
                      unsigned long long *freed, char **err);
 

@@ -484,6 +484,19 @@ static void test_wheelstore(void **state)
     char *busy = xasprintf("%s/e-1.0-py3-none-any.whl.part", dir);
     int bfd = open(busy, O_RDWR);
     assert_true(bfd >= 0 && flock(bfd, LOCK_EX) == 0);     /* "a download runs" */
+    /* dependency links (pipdeps.h): one to a wheel that stays, one to a
+     * wheel that goes, in one directory; another directory whose only link
+     * goes */
+    char *l1 = xasprintf("%s/" WHEELSTORE_LINKS "/0123", dir), *l2 = xasprintf("%s/" WHEELSTORE_LINKS "/4567", dir);
+    assert_int_equal(mkdir_p(l1, 0700, &err), 0);
+    assert_int_equal(mkdir_p(l2, 0700, &err), 0);
+    char *tb = xasprintf("%s/b-1.0-py3-none-any.whl", dir), *ta = xasprintf("%s/a-1.0-py3-none-any.whl", dir);
+    char *lb = xasprintf("%s/b-1.0-1torchshim-py3-none-any.whl", l1);
+    char *la = xasprintf("%s/a-1.0-1torchshim-py3-none-any.whl", l1);
+    char *la2 = xasprintf("%s/a-1.0-1torchshim-py3-none-any.whl", l2);
+    assert_int_equal(symlink(tb, lb), 0);
+    assert_int_equal(symlink(ta, la), 0);
+    assert_int_equal(symlink(ta, la2), 0);
 
     struct wheelstore_info si;
     assert_int_equal(wheelstore_scan(dir, &si, &err), 0);
@@ -515,7 +528,13 @@ static void test_wheelstore(void **state)
     assert_false(present(dir, "d-1.0-py3-none-any.whl.part.state"));
     assert_true(present(dir, "e-1.0-py3-none-any.whl.part"));    /* busy: kept */
     assert_true(present(dir, "notes.txt"));
-    assert_int_equal(removed, 6);  /* a, c, a's stamp, gone's stamp, d's part and state */
+    assert_int_equal(removed, 8);  /* a, c, a's stamp, gone's stamp, d's part and state,
+                                      the two links to a */
+    struct stat lst;
+    assert_int_equal(lstat(lb, &lst), 0);                         /* b stays: its link too */
+    assert_int_equal(lstat(la, &lst), -1);
+    assert_int_equal(lstat(l2, &lst), -1);                        /* left empty: gone */
+    free(l1); free(l2); free(tb); free(ta); free(lb); free(la); free(la2);
     close(bfd);
 
     assert_int_equal(wheelstore_clean(dir, 5, -1, &removed, &freed, &err), 0);
