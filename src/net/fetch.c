@@ -1013,7 +1013,7 @@ static void transfer_done(struct run *run, struct attempt *a, CURLcode res)
         else if (a->spool_errno)
             why = xasprintf("cannot keep the body in a temporary file: %s",
                             strerror(a->spool_errno));
-        else if (res == CURLE_UNSUPPORTED_PROTOCOL && !run->http.allow_http)
+        else if (res == CURLE_UNSUPPORTED_PROTOCOL && !httpeasy_allows_http(&run->http, a->url))
             why = xasprintf("redirect to a non-https URL refused (%s)",
                             a->errbuf[0] ? a->errbuf : curlapi()->easy_strerror(res));
         else if (res != CURLE_OK)

@@ -38,8 +38,9 @@
  * stale entry exists, the stale body is used (with a warning). offline = 1
  * uses the cache whatever its age and never touches the network.
  *
- * Redirects: at most 5, to https only unless allow_http (the first URL may
- * be http: some mirrors only have that). Proxies come from the usual
+ * Redirects: at most 5, to https only; with allow_http, a transfer whose
+ * URL is http:// (some mirrors only have that) may be redirected to http://
+ * too, per site: an https mirror racing an http one never downgrades. Proxies come from the usual
  * environment variables (libcurl).
  *
  * Progress: with progress set and stderr a terminal, a run lasting over
@@ -68,7 +69,7 @@ struct fetch_opts {
     long total_timeout_ms;            /* per transfer */
     long low_speed_bytes, low_speed_secs;
     long ttl_secs;                    /* 0: CACHE_DEFAULT_TTL; < 0: always revalidate */
-    int allow_http;                   /* follow redirects to http:// */
+    int allow_http;                   /* http:// sites may redirect to http:// */
     int progress;
     const char *cache_dir;            /* NULL: cache_dir_default(); "" : no cache */
     const char *user_agent;           /* NULL: "torchshim/VERSION" */

@@ -2,6 +2,7 @@
 #include "httpeasy.h"
 
 #include <stdlib.h>
+#include <strings.h>
 
 #include "curllib.h"
 #include "msg.h"
@@ -32,6 +33,11 @@ void http_settings_free(struct http_settings *s)
     s->user_agent = NULL;
 }
 
+int httpeasy_allows_http(const struct http_settings *s, const char *url)
+{
+    return s->allow_http && url && !strncasecmp(url, "http:", 5);
+}
+
 void httpeasy_setup(CURL *e, const struct http_settings *s, const char *url, char *errbuf)
 {
     curlapi()->easy_setopt(e, CURLOPT_URL, url);
@@ -48,5 +54,5 @@ void httpeasy_setup(CURL *e, const struct http_settings *s, const char *url, cha
     curlapi()->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curlapi()->easy_setopt(e, CURLOPT_MAXREDIRS, HTTP_MAX_REDIRS);
     curlapi()->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curlapi()->easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, s->allow_http ? "http,https" : "https");
+    curlapi()->easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, httpeasy_allows_http(s, url) ? "http,https" : "https");
 }

@@ -22,9 +22,16 @@ struct http_settings {
 void http_settings_init(struct http_settings *s, const struct fetch_opts *o);
 void http_settings_free(struct http_settings *s);
 
+/* May a transfer starting at URL follow a redirect to http://? Per site:
+ * only when allow_http is set and URL itself is http:// (a mirror
+ * configured as plain http); an https site never downgrades, whatever
+ * other sites of the same run are. */
+int httpeasy_allows_http(const struct http_settings *s, const char *url);
+
 /* URL, NOSIGNAL, user agent, connect/total timeouts, the low-speed abort,
  * redirects (at most HTTP_MAX_REDIRS, http and https only, to https only
- * unless allow_http) and ERRBUF (CURL_ERROR_SIZE bytes) as error buffer. */
+ * unless httpeasy_allows_http) and ERRBUF (CURL_ERROR_SIZE bytes) as error
+ * buffer. */
 void httpeasy_setup(CURL *e, const struct http_settings *s, const char *url, char *errbuf);
 
 #endif

@@ -373,7 +373,8 @@ static void request_range(struct wheel *w, uint64_t off, size_t len)
 static char *transfer_problem(struct wheel *w, CURLcode res, long status)
 {
     const char *msg = w->errbuf[0] ? w->errbuf : curlapi()->easy_strerror(res);
-    if (res == CURLE_UNSUPPORTED_PROTOCOL && !w->run->http.allow_http)
+    if (res == CURLE_UNSUPPORTED_PROTOCOL &&
+        !httpeasy_allows_http(&w->run->http, w->req_url))
         return xasprintf("redirect to a non-https URL refused (%s)", msg);
     if (status >= 400)
         return xasprintf("HTTP %ld", status);
