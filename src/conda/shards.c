@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "curllib.h"
 #include "decompress.h"
 #include "msg.h"
 #include "repodata_int.h"
+#include "uriref.h"
 
 #define MP_MAX_DEPTH 64
 
@@ -353,17 +353,10 @@ char *shards_url(const struct shards_index *ix, const char *index_url, const cha
     const char *base = ix->shards_base_url ? ix->shards_base_url : "";
     size_t bl = strlen(base);
     char *rel = xasprintf("%s%s%s.msgpack.zst", base, bl && base[bl - 1] != '/' ? "/" : "", hex);
-    char *url = NULL, *out = NULL;
-    CURLU *u = curlapi()->url();
-    if (u && curlapi()->url_set(u, CURLUPART_URL, index_url, 0) == CURLUE_OK &&
-        curlapi()->url_set(u, CURLUPART_URL, rel, 0) == CURLUE_OK &&
-        curlapi()->url_get(u, CURLUPART_URL, &url, 0) == CURLUE_OK)
-        out = xstrdup(url);
-    else
+    char *out = index_url ? uri_resolve(index_url, rel) : NULL;
+    if (!out)
         seterr(err, "shard index: cannot resolve '%s' against '%s'", rel,
                index_url ? index_url : "(none)");
-    curlapi()->free(url);
-    curlapi()->url_cleanup(u);
     free(rel);
     return out;
 }

@@ -2,6 +2,7 @@
 #include "curluv.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "curllib.h"
 #include "msg.h"
@@ -96,23 +97,6 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
     return 0;
 }
 
-void curluv_init(struct curluv *cu, uv_loop_t *loop, CURLM *multi,
-                 void (*done)(struct curluv *, CURL *, CURLcode),
-                 void (*after)(struct curluv *), void *data)
-{
-    cu->loop = loop;
-    cu->multi = multi;
-    cu->done = done;
-    cu->after = after;
-    cu->data = data;
-    uv_timer_init(loop, &cu->timer);
-    cu->timer.data = cu;
-    curlapi()->multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curlapi()->multi_setopt(multi, CURLMOPT_SOCKETDATA, cu);
-    curlapi()->multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer);
-    curlapi()->multi_setopt(multi, CURLMOPT_TIMERDATA, cu);
-}
-
 void curluv_stop_timer(struct curluv *cu)
 {
     uv_timer_stop(&cu->timer);
@@ -129,30 +113,56 @@ int curluv_open(struct curluv *cu, uv_loop_t *loop,
                 void (*done)(struct curluv *, CURL *, CURLcode),
                 void (*after)(struct curluv *), void *data, char **err)
 {
-    if (curlapi()->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return seterr(err, "cannot initialise libcurl");
-    if (uv_loop_init(loop) != 0) {
-        curlapi()->global_cleanup();
+    memset(cu, 0, sizeof *cu);
+    if (uv_loop_init(loop) != 0)
         return seterr(err, "cannot start an event loop");
-    }
-    CURLM *multi = curlapi()->multi_init();
-    if (!multi) {
-        uv_loop_close(loop);
-        curlapi()->global_cleanup();
-        return seterr(err, "cannot initialise libcurl's multi interface");
-    }
-    curluv_init(cu, loop, multi, done, after, data);
+    cu->loop = loop;
+    cu->done = done;
+    cu->after = after;
+    cu->data = data;
+    uv_timer_init(loop, &cu->timer);
+    cu->timer.data = cu;
     return 0;
+}
+
+CURLM *curluv_multi(struct curluv *cu, char **err)
+{
+    if (cu->curl_state == 0) {
+        cu->curl_state = -1;
+        if (curllib_load(err))
+            return NULL;
+        if (curlapi()->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            seterr(err, "cannot initialise libcurl");
+            return NULL;
+        }
+        cu->multi = curlapi()->multi_init();
+        if (!cu->multi) {
+            curlapi()->global_cleanup();
+            seterr(err, "cannot initialise libcurl's multi interface");
+            return NULL;
+        }
+        cu->curl_state = 1;
+        curlapi()->multi_setopt(cu->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+        curlapi()->multi_setopt(cu->multi, CURLMOPT_SOCKETDATA, cu);
+        curlapi()->multi_setopt(cu->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+        curlapi()->multi_setopt(cu->multi, CURLMOPT_TIMERDATA, cu);
+    } else if (cu->curl_state < 0) {
+        seterr(err, "libcurl could not start");
+    }
+    return cu->multi;
 }
 
 void curluv_close(struct curluv *cu, const char *who)
 {
-    curlapi()->multi_cleanup(cu->multi);
+    if (cu->multi)
+        curlapi()->multi_cleanup(cu->multi);
     cu->multi = NULL;
     curluv_stop_timer(cu);
     uv_walk(cu->loop, curluv_close_walk, NULL);
     uv_run(cu->loop, UV_RUN_DEFAULT);
     if (uv_loop_close(cu->loop) != 0)
         verbosef("%s: the event loop did not close cleanly", who);
-    curlapi()->global_cleanup();
+    if (cu->curl_state == 1)
+        curlapi()->global_cleanup();
+    cu->curl_state = 0;
 }

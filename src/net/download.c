@@ -642,7 +642,13 @@ static int net_start(struct run *run, int catch_signals)
         free(err);
         return -1;
     }
-    run->multi = run->cu.multi;
+    run->multi = curluv_multi(&run->cu, &err);
+    if (!run->multi) {
+        verbosef("download: %s", err);
+        free(err);
+        curluv_close(&run->cu, "download");
+        return -1;
+    }
     curlapi()->multi_setopt(run->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
     curlapi()->multi_setopt(run->multi, CURLMOPT_MAXCONNECTS, (long)run->max_total + 4);
     uv_timer_init(&run->loop, &run->tick);

@@ -712,6 +712,17 @@ static int spool_open(const struct run *run)
     return -1;
 }
 
+/* The multi handle, made (and libcurl loaded) for the first request: checks
+ * of cached answers run on the loop too, and need no libcurl. */
+static CURLM *multi_of(struct run *run, char **err)
+{
+    if (!run->multi && (run->multi = curluv_multi(&run->cu, err))) {
+        curlapi()->multi_setopt(run->multi, CURLMOPT_MAX_HOST_CONNECTIONS, MAX_HOST_CONNS);
+        curlapi()->multi_setopt(run->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, MAX_TOTAL_CONNS);
+    }
+    return run->multi;
+}
+
 /* Start the next variant of mirror mi. -1 when it has none left. */
 static int mirror_start(struct job_state *js, size_t mi)
 {
@@ -739,6 +750,13 @@ static int mirror_start(struct job_state *js, size_t mi)
                 free(h);
             }
             a->conditional = a->headers != NULL;
+        }
+        char *merr = NULL;
+        if (!multi_of(run, &merr)) {
+            append_error(js, a->url, merr);
+            free(merr);
+            attempt_free(a);
+            continue;
         }
         a->easy = easy_get(run);
         if (!a->easy) {
@@ -1116,7 +1134,7 @@ static void run_free(struct run *run)
     free(run->cache_dir);
 }
 
-/* Everything the network part needs; -1 if it cannot be had. */
+/* The loop the network part runs on; -1 if it cannot be had. */
 static int net_start(struct run *run)
 {
     char *err = NULL;
@@ -1125,11 +1143,8 @@ static int net_start(struct run *run)
         free(err);
         return -1;
     }
-    run->multi = run->cu.multi;
     uv_timer_init(&run->loop, &run->progress_timer);
     run->progress_timer.data = run;
-    curlapi()->multi_setopt(run->multi, CURLMOPT_MAX_HOST_CONNECTIONS, MAX_HOST_CONNS);
-    curlapi()->multi_setopt(run->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, MAX_TOTAL_CONNS);
     if (run->progress_on)
         uv_timer_start(&run->progress_timer, on_progress, PROGRESS_DELAY_MS, PROGRESS_EVERY_MS);
     run->net = 1;

@@ -21,10 +21,12 @@ void http_settings_init(struct http_settings *s, const struct fetch_opts *o)
     s->low_bytes = o->low_speed_bytes ? o->low_speed_bytes : FETCH_DEFAULT_LOW_SPEED;
     s->low_secs = o->low_speed_secs ? o->low_speed_secs : FETCH_DEFAULT_LOW_SECS;
     s->allow_http = o->allow_http;
-    const curl_version_info_data *cv = curlapi()->version_info(CURLVERSION_NOW);
+    /* The version of the libcurl headers built against, not asked of the
+     * library: settings are made before the cache is looked at, and a run
+     * answered from the cache must not load libcurl (curllib.h). */
     s->user_agent = o->user_agent ? xstrdup(o->user_agent)
                                   : xasprintf("torchshim/%s libcurl/%s", TORCHSHIM_VERSION,
-                                              cv && cv->version ? cv->version : "?");
+                                              LIBCURL_VERSION);
 }
 
 void http_settings_free(struct http_settings *s)

@@ -18,7 +18,8 @@ struct http_settings {
     char *user_agent;               /* owned */
 };
 
-/* From O (NULL: all defaults, as documented in fetch.h). */
+/* From O (NULL: all defaults, as documented in fetch.h). Does not load
+ * libcurl. */
 void http_settings_init(struct http_settings *s, const struct fetch_opts *o);
 void http_settings_free(struct http_settings *s);
 

@@ -386,7 +386,11 @@ long probe_run(struct probe_item *items, size_t n, const struct probe_opts *o, c
     run.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : PROBE_DEFAULT_TIMEOUT_MS;
     if (curluv_open(&run.cu, &run.loop, on_done, after_drain, &run, err))
         return -1;
-    run.multi = run.cu.multi;
+    run.multi = curluv_multi(&run.cu, err);
+    if (!run.multi) {
+        curluv_close(&run.cu, "probe");
+        return -1;
+    }
     uv_timer_init(&run.loop, &run.deadline);
     run.deadline.data = &run;
 

@@ -215,7 +215,13 @@ size_t size_probe_run(struct size_probe *p, size_t n, const struct fetch_opts *o
         free(err);
         goto fail;
     }
-    run.multi = run.cu.multi;
+    run.multi = curluv_multi(&run.cu, &err);
+    if (!run.multi) {
+        verbosef("size probe: %s", err);
+        free(err);
+        curluv_close(&run.cu, "size probe");
+        goto fail;
+    }
     run.x = xcalloc(n, sizeof *run.x);
     run.n = n;
     for (size_t i = 0; i < n; i++)

@@ -722,7 +722,13 @@ static int net_start(struct wrun *run)
         free(err);
         return -1;
     }
-    run->multi = run->cu.multi;
+    run->multi = curluv_multi(&run->cu, &err);
+    if (!run->multi) {
+        verbosef("wheel metadata: %s", err);
+        free(err);
+        curluv_close(&run->cu, "wheel metadata");
+        return -1;
+    }
     curlapi()->multi_setopt(run->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)WHEELMETA_HOST_CONNS);
     curlapi()->multi_setopt(run->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, MAX_TOTAL_CONNS);
     return 0;

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "uriref.h"
 #include "msg.h"
 
 static char *buf_detach_str(struct buf *b)
@@ -129,156 +130,6 @@ char *listing_html_unescape(const char *s, size_t n)
     return buf_detach_str(&b);
 }
 
-/* ---- RFC 3986 references ---- */
-
-struct uri {
-    const char *scheme, *auth, *path, *query, *frag;
-    size_t scheme_len, auth_len, path_len, query_len, frag_len;
-    int has_scheme, has_auth, has_query, has_frag;
-};
-
-static void uri_split(const char *s, struct uri *u)
-{
-    memset(u, 0, sizeof *u);
-    const char *p = s;
-    if (isalpha((unsigned char)*p)) {
-        const char *q = p + 1;
-        while (isalnum((unsigned char)*q) || *q == '+' || *q == '-' || *q == '.')
-            q++;
-        if (*q == ':') {
-            u->has_scheme = 1;
-            u->scheme = p;
-            u->scheme_len = (size_t)(q - p);
-            p = q + 1;
-        }
-    }
-    if (p[0] == '/' && p[1] == '/') {
-        p += 2;
-        u->has_auth = 1;
-        u->auth = p;
-        u->auth_len = strcspn(p, "/?#");
-        p += u->auth_len;
-    }
-    u->path = p;
-    u->path_len = strcspn(p, "?#");
-    p += u->path_len;
-    if (*p == '?') {
-        u->has_query = 1;
-        u->query = p + 1;
-        u->query_len = strcspn(p + 1, "#");
-        p += 1 + u->query_len;
-    }
-    if (*p == '#') {
-        u->has_frag = 1;
-        u->frag = p + 1;
-        u->frag_len = strlen(p + 1);
-    }
-}
-
-/* Drop the last segment (and its '/') of what was output so far. */
-static void pop_segment(struct buf *out)
-{
-    while (out->len > 0 && out->p[out->len - 1] != '/')
-        out->len--;
-    if (out->len > 0)
-        out->len--;
-    if (out->p)
-        out->p[out->len] = '\0';
-}
-
-/* RFC 3986 §5.2.4 */
-static char *remove_dots(const char *path, size_t len)
-{
-    char *in = xstrndup(path, len);
-    char *p = in;
-    struct buf out = { 0 };
-    while (*p) {
-        if (strncmp(p, "../", 3) == 0) {
-            p += 3;
-        } else if (strncmp(p, "./", 2) == 0) {
-            p += 2;
-        } else if (strncmp(p, "/./", 3) == 0) {
-            p += 2;
-        } else if (strcmp(p, "/.") == 0) {
-            p[1] = '\0';
-        } else if (strncmp(p, "/../", 4) == 0) {
-            p += 3;
-            pop_segment(&out);
-        } else if (strcmp(p, "/..") == 0) {
-            p += 2;
-            *p = '/';
-            pop_segment(&out);
-        } else if (strcmp(p, ".") == 0 || strcmp(p, "..") == 0) {
-            p += strlen(p);
-        } else {
-            size_t n = (*p == '/') + strcspn(p + (*p == '/'), "/");
-            buf_add(&out, p, n);
-            p += n;
-        }
-    }
-    free(in);
-    return buf_detach_str(&out);
-}
-
-char *listing_resolve_url(const char *base, const char *ref)
-{
-    struct uri b, r;
-    uri_split(base, &b);
-    uri_split(ref, &r);
-    if (!b.has_scheme)
-        return NULL;
-
-    struct buf out = { 0 };
-    const struct uri *auth_from = &b, *query_from = &r;
-    char *path;
-    if (r.has_scheme) {
-        buf_add(&out, r.scheme, r.scheme_len);
-        auth_from = &r;
-        path = remove_dots(r.path, r.path_len);
-    } else {
-        buf_add(&out, b.scheme, b.scheme_len);
-        if (r.has_auth) {
-            auth_from = &r;
-            path = remove_dots(r.path, r.path_len);
-        } else if (r.path_len == 0) {
-            path = xstrndup(b.path, b.path_len);
-            if (!r.has_query)
-                query_from = &b;
-        } else if (r.path[0] == '/') {
-            path = remove_dots(r.path, r.path_len);
-        } else {
-            struct buf merged = { 0 };
-            if (b.has_auth && b.path_len == 0) {
-                buf_addc(&merged, '/');
-            } else {
-                size_t keep = b.path_len;
-                while (keep > 0 && b.path[keep - 1] != '/')
-                    keep--;
-                buf_add(&merged, b.path, keep);
-            }
-            buf_add(&merged, r.path, r.path_len);
-            char *m = buf_detach_str(&merged);
-            path = remove_dots(m, strlen(m));
-            free(m);
-        }
-    }
-    buf_addc(&out, ':');
-    if (auth_from->has_auth) {
-        buf_add(&out, "//", 2);
-        buf_add(&out, auth_from->auth, auth_from->auth_len);
-    }
-    buf_add(&out, path, strlen(path));
-    free(path);
-    if (query_from->has_query) {
-        buf_addc(&out, '?');
-        buf_add(&out, query_from->query, query_from->query_len);
-    }
-    if (r.has_frag) {
-        buf_addc(&out, '#');
-        buf_add(&out, r.frag, r.frag_len);
-    }
-    return buf_detach_str(&out);
-}
 
 /* ---- HTML ---- */
 
@@ -458,7 +309,7 @@ static void add_link(struct listing *l, size_t *cap, const char *base, struct an
     while (hlen && isspace((unsigned char)h[hlen - 1]))
         hlen--;
     char *href = xstrndup(h, hlen);
-    char *url = listing_resolve_url(base, href);
+    char *url = uri_resolve(base, href);
     free(href);
     if (!url) {
         l->nskipped++;
@@ -523,7 +374,7 @@ int listing_parse(const char *html, size_t len, const char *base_url, struct lis
         if (a.href && is_a) {
             add_link(out, &cap, base, &a);
         } else if (a.href && is_base) {
-            char *nb = listing_resolve_url(base, a.href);
+            char *nb = uri_resolve(base, a.href);
             if (nb) {
                 free(base);
                 base = nb;
@@ -604,7 +455,7 @@ static void json_file(struct listing *l, size_t *cap, const char *base, const cJ
 {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "filename");
     const cJSON *href = cJSON_GetObjectItemCaseSensitive(f, "url");
-    char *url = cJSON_IsString(href) ? listing_resolve_url(base, href->valuestring) : NULL;
+    char *url = cJSON_IsString(href) ? uri_resolve(base, href->valuestring) : NULL;
     if (!url) {
         l->nskipped++;
         return;

@@ -76,10 +76,6 @@ int listing_parse_json(const char *json, size_t len, const char *base_url, struc
 int listing_parse_any(const char *body, size_t len, const char *base_url, struct listing *out,
                       char **err);
 
-/* RFC 3986 reference resolution; NULL when base is not absolute
- * ("scheme:..."). The fragment of ref is kept. */
-char *listing_resolve_url(const char *base, const char *ref);
-
 /* %XX decoding of n bytes of s (invalid escapes are kept as written). */
 char *listing_percent_decode(const char *s, size_t n);
 

@@ -9,6 +9,7 @@
 
 #include "fuzz_util.h"
 #include "listing.h"
+#include "uriref.h"
 #include "wheelname.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     char *a, *b;
     fuzz_split(data, size, &a, &b);
-    free(listing_resolve_url(a, b));
-    free(listing_resolve_url("https://mirror.example/a/b/c/", a));
+    free(uri_resolve(a, b));
+    free(uri_resolve("https://mirror.example/a/b/c/", a));
     free(listing_percent_decode(a, strlen(a)));
     free(listing_html_unescape(b, strlen(b)));
     free(a);

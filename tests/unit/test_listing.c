@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "listing.h"
+#include "uriref.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -112,15 +113,15 @@ static void test_resolve(void **state)
 {
     (void)state;
     for (size_t i = 0; i < N(resolve_cases); i++) {
-        char *u = listing_resolve_url(resolve_cases[i].base, resolve_cases[i].ref);
+        char *u = uri_resolve(resolve_cases[i].base, resolve_cases[i].ref);
         assert_non_null(u);
         if (strcmp(u, resolve_cases[i].want) != 0)
             fail_msg("resolve('%s', '%s') = '%s', want '%s'", resolve_cases[i].base,
                      resolve_cases[i].ref, u, resolve_cases[i].want);
         free(u);
     }
-    assert_null(listing_resolve_url("/relative/base/", "g"));
-    assert_null(listing_resolve_url("", "g"));
+    assert_null(uri_resolve("/relative/base/", "g"));
+    assert_null(uri_resolve("", "g"));
 }
 
 static void test_decode(void **state)
