@@ -9,6 +9,7 @@
 
 bats_require_minimum_version 1.5.0
 load ../lib/common
+load ../lib/prefetch
 
 WHEEL=torch-2.3.1+cu121-cp311-cp311-linux_x86_64.whl
 WHEEL_URL_NAME='torch-2\.3\.1%2Bcu121-cp311-cp311-linux_x86_64\.whl'
@@ -294,34 +295,6 @@ EOS
     [ "$(pips)" -eq 0 ]
 }
 
-# check_resumed DONE-RANGES SIZE < access-log lines of the resumed download:
-# every request is a 206 for a range outside the ranges done before (file of
-# "start end" lines), and the bytes sent are the missing ones (+1% at most).
-check_resumed() {
-    /usr/bin/python3 -c '
-import re, sys
-done = [tuple(map(int, l.split())) for l in open(sys.argv[1])]
-size, sent, asked = int(sys.argv[2]), 0, 0
-for line in sys.stdin:
-    m = re.search(r"\" (\d{3}) (\d+) .*range=\"bytes=(\d+)-(\d+)\"", line)
-    assert m, "not a ranged request: " + line
-    status, body, a, b = (int(x) for x in m.groups())
-    assert status == 206, line
-    for s, e in done:
-        assert b < s or a >= e, "asked again: %d-%d (done %d-%d)" % (a, b, s, e)
-    sent += body
-    asked += 1
-missing = size - sum(e - s for s, e in done)
-print("requests %d, sent %d, missing %d" % (asked, sent, missing))
-assert asked > 0 and missing <= sent <= missing + size // 100, "sent %d for %d missing" % (sent, missing)
-' "$@"
-}
-
-# state_done FILE: bytes recorded complete in a .part.state
-state_done() {
-    [ -f "$1" ] || { echo 0; return 0; }
-    awk -F'\t' '$1 == "done" { s += $3 - $2 } END { printf "%d\n", s }' "$1" 2>/dev/null
-}
 
 @test "torchshim fetch interrupted half-way (SIGINT): exit 130, then only the missing ranges are asked" {
     config "$BATS_TEST_TMPDIR/rate.ini" "$MIRROR_URL/rate/whl/{variant}" simple
