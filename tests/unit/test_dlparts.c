@@ -18,6 +18,7 @@
 #include "progress.h"
 #include "rangeset.h"
 #include "verify.h"
+#include "testutil.h"
 
 static char tmpdir[] = "/tmp/torchshim-dlparts-XXXXXX";
 
@@ -33,18 +34,6 @@ static int group_teardown(void **state)
     char cmd[sizeof tmpdir + 16];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     return system(cmd) == 0 ? 0 : -1;
-}
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *cmd = xvasprintf(fmt, ap);
-    va_end(ap);
-    int r = system(cmd);
-    free(cmd);
-    return r;
 }
 
 /* ---- rangeset ---- */
@@ -314,7 +303,7 @@ static void test_digests(void **state)
 
 static void make_zip(const char *path, const char *members)
 {
-    assert_int_equal(run("python3 - '%s' %s <<'EOF'\n"
+    assert_int_equal(run_cmd("python3 - '%s' %s <<'EOF'\n"
                          "import sys, zipfile\n"
                          "with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n"
                          "    for m in sys.argv[2:]:\n"
@@ -349,7 +338,7 @@ static void test_archive_checks(void **state)
     err = NULL;
 
     char *tbz = xasprintf("%s/pkg-1.0-0.tar.bz2", tmpdir);
-    assert_int_equal(run("cd '%s' && mkdir -p info && echo '{}' > info/index.json && "
+    assert_int_equal(run_cmd("cd '%s' && mkdir -p info && echo '{}' > info/index.json && "
                          "tar cjf '%s' info/index.json",
                          tmpdir, tbz),
                      0);
@@ -359,7 +348,7 @@ static void test_archive_checks(void **state)
     free(err);
     err = NULL;
     char *junk = xasprintf("%s/junk.whl", tmpdir);
-    assert_int_equal(run("head -c 100000 /dev/urandom > '%s'", junk), 0);
+    assert_int_equal(run_cmd("head -c 100000 /dev/urandom > '%s'", junk), 0);
     assert_int_equal(verify_archive(junk, junk, &err), -1);
     free(err);
     err = NULL;

@@ -33,6 +33,7 @@
 #include "partfile.h"
 #include "rangeset.h"
 #include "verify.h"
+#include "testutil.h"
 
 #define BIG_SIZE   ((int64_t)6 << 20)     /* 6 MiB: 12 s over one capped stream */
 #define RATE       "512k"
@@ -60,18 +61,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int run_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run_cmd(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *cmd = xvasprintf(fmt, ap);
-    va_end(ap);
-    int r = system(cmd);
-    free(cmd);
-    return r;
 }
 
 static void spit(const char *path, const char *data, size_t len)

@@ -26,6 +26,7 @@
 #include "cache.h"
 #include "fetch.h"
 #include "msg.h"
+#include "testutil.h"
 
 static struct {
     int ok;                    /* nginx and the tools are there */
@@ -54,21 +55,6 @@ static void spit(const char *path, const char *data, size_t len)
     if (fd < 0 || write(fd, data, len) != (ssize_t)len)
         fail_msg("cannot write %s", path);
     close(fd);
-}
-
-static int run_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run_cmd(const char *fmt, ...)
-{
-    va_list ap;
-    char *cmd;
-    va_start(ap, fmt);
-    int n = vasprintf(&cmd, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return -1;
-    int r = system(cmd);
-    free(cmd);
-    return r;
 }
 
 /* Run a command, return the first line of its output as a number. */

@@ -29,18 +29,6 @@
 #include "verify.h"
 #include "wheelstore.h"
 
-static int run_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run_cmd(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *cmd = xvasprintf(fmt, ap);
-    va_end(ap);
-    int r = system(cmd);
-    free(cmd);
-    return r;
-}
-
 static void spit(const char *path, const char *text)
 {
     char *err = NULL;

@@ -21,6 +21,7 @@
 #include "prefetch.h"
 #include "sizeprobe.h"
 #include "verify.h"
+#include "testutil.h"
 
 #define WHEEL "big-1.0-py3-none-any.whl"
 
@@ -30,18 +31,6 @@ static struct {
     char sha[65];
     long long size;
 } g;
-
-static int run_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run_cmd(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *cmd = xvasprintf(fmt, ap);
-    va_end(ap);
-    int r = system(cmd);
-    free(cmd);
-    return r;
-}
 
 /* How many access-log lines contain NEEDLE (nginx writes a line when a
  * request ends: wait a little for WANT of them). */

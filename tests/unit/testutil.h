@@ -2,11 +2,26 @@
 #ifndef TORCHSHIM_TESTUTIL_H
 #define TORCHSHIM_TESTUTIL_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "msg.h"
 #include "strv.h"
+
+/* system(3) on a printf-formatted command line: its wait status. */
+static int run_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
+static int run_cmd(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *cmd = xvasprintf(fmt, ap);
+    va_end(ap);
+    int r = system(cmd);
+    free(cmd);
+    return r;
+}
 
 /* Split a test command line on spaces (test strings need no quoting). */
 static inline void split_cmd(const char *s, struct strv *out)
