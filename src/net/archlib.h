@@ -23,26 +23,39 @@
 /* The sonames tried, in order (Debian 12: libarchive13). */
 #define ARCHLIB_SONAMES { "libarchive.so.13", "libarchive.so" }
 
-typedef int (*archlib_support_fn)(struct archive *);
+/* Every function used, once: the table's fields (typed from <archive.h>, so
+ * a mismatch cannot compile) and the names looked up are made from it. */
+#define ARCHLIB_FUNCTIONS(X)                                                  \
+    X(read_new, archive_read_new)                                             \
+    X(read_free, archive_read_free)                                           \
+    X(support_filter_none, archive_read_support_filter_none)                  \
+    X(support_filter_gzip, archive_read_support_filter_gzip)                  \
+    X(support_filter_bzip2, archive_read_support_filter_bzip2)                \
+    X(support_filter_zstd, archive_read_support_filter_zstd)                  \
+    X(support_filter_xz, archive_read_support_filter_xz)                      \
+    X(support_format_raw, archive_read_support_format_raw)                    \
+    X(support_format_empty, archive_read_support_format_empty)                \
+    X(support_format_tar, archive_read_support_format_tar)                    \
+    X(support_format_zip_seekable, archive_read_support_format_zip_seekable)  \
+    X(open_memory, archive_read_open_memory)                                  \
+    X(open_filename, archive_read_open_filename)                              \
+    X(open_fd, archive_read_open_fd)                                          \
+    X(next_header, archive_read_next_header)                                  \
+    X(read_data, archive_read_data)                                           \
+    X(filter_count, archive_filter_count)                                     \
+    X(filter_code, archive_filter_code)                                       \
+    X(format, archive_format)                                                 \
+    X(error_string, archive_error_string)                                     \
+    X(entry_pathname, archive_entry_pathname)
 
+/* archive_read_support_filter_* and _format_*: enable one on a reader. */
+typedef __typeof__(&archive_read_support_filter_none) archlib_support_fn;
+
+#define ARCHLIB_FIELD(field, fn) __typeof__(&fn) field;
 struct archlib {
-    struct archive *(*read_new)(void);
-    int (*read_free)(struct archive *);
-    archlib_support_fn support_filter_none, support_filter_gzip, support_filter_bzip2,
-        support_filter_zstd, support_filter_xz;
-    archlib_support_fn support_format_raw, support_format_empty, support_format_tar,
-        support_format_zip_seekable;
-    int (*open_memory)(struct archive *, const void *, size_t);
-    int (*open_filename)(struct archive *, const char *, size_t);
-    int (*open_fd)(struct archive *, int, size_t);
-    int (*next_header)(struct archive *, struct archive_entry **);
-    la_ssize_t (*read_data)(struct archive *, void *, size_t);
-    int (*filter_count)(struct archive *);
-    int (*filter_code)(struct archive *, int);
-    int (*format)(struct archive *);
-    const char *(*error_string)(struct archive *);
-    const char *(*entry_pathname)(struct archive_entry *);
+    ARCHLIB_FUNCTIONS(ARCHLIB_FIELD)
 };
+#undef ARCHLIB_FIELD
 
 extern struct archlib archlib;
 

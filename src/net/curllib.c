@@ -3,8 +3,6 @@
 
 #include <pthread.h>
 #include <stddef.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "dynlib.h"
 #include "msg.h"
@@ -67,16 +65,9 @@ static struct curllib table = {
 /* ---- loading ---- */
 
 static const struct dynlib_sym syms[] = {
-#define S(field) { offsetof(struct curllib, field), "curl_" #field }
-    S(global_init), S(global_cleanup), S(version_info), S(free),
-    S(easy_init), S(easy_cleanup), S(easy_reset), S(easy_setopt), S(easy_getinfo),
-    S(easy_perform), S(easy_strerror),
-    S(multi_init), S(multi_cleanup), S(multi_setopt), S(multi_add_handle),
-    S(multi_remove_handle), S(multi_strerror), S(multi_socket_action), S(multi_assign),
-    S(multi_info_read),
-    S(slist_append), S(slist_free_all),
-    S(url), S(url_set), S(url_get), S(url_cleanup),
-#undef S
+#define CURLLIB_SYM(name) { offsetof(struct curllib, name), "curl_" #name },
+    CURLLIB_FUNCTIONS(CURLLIB_SYM)
+#undef CURLLIB_SYM
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

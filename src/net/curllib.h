@@ -25,36 +25,23 @@
 /* The sonames tried, in order (Debian 12: libcurl4 or libcurl3-gnutls). */
 #define CURLLIB_SONAMES { "libcurl.so.4", "libcurl-gnutls.so.4", "libcurl.so" }
 
-#define CURLLIB_FN(name) __typeof__(&curl_##name) name
+/* Every function used, once: the table's fields (typed from <curl/curl.h>)
+ * and the names looked up ("curl_" NAME) are made from it. */
+#define CURLLIB_FUNCTIONS(X)                                                  \
+    X(global_init) X(global_cleanup) X(version_info) X(free)                  \
+    X(easy_init) X(easy_cleanup) X(easy_reset) X(easy_setopt)                 \
+    X(easy_getinfo) X(easy_perform) X(easy_strerror)                          \
+    X(multi_init) X(multi_cleanup) X(multi_setopt) X(multi_add_handle)        \
+    X(multi_remove_handle) X(multi_strerror) X(multi_socket_action)           \
+    X(multi_assign) X(multi_info_read)                                        \
+    X(slist_append) X(slist_free_all)                                         \
+    X(url) X(url_set) X(url_get) X(url_cleanup)
+
+#define CURLLIB_FIELD(name) __typeof__(&curl_##name) name;
 struct curllib {
-    CURLLIB_FN(global_init);
-    CURLLIB_FN(global_cleanup);
-    CURLLIB_FN(version_info);
-    CURLLIB_FN(free);
-    CURLLIB_FN(easy_init);
-    CURLLIB_FN(easy_cleanup);
-    CURLLIB_FN(easy_reset);
-    CURLLIB_FN(easy_setopt);
-    CURLLIB_FN(easy_getinfo);
-    CURLLIB_FN(easy_perform);
-    CURLLIB_FN(easy_strerror);
-    CURLLIB_FN(multi_init);
-    CURLLIB_FN(multi_cleanup);
-    CURLLIB_FN(multi_setopt);
-    CURLLIB_FN(multi_add_handle);
-    CURLLIB_FN(multi_remove_handle);
-    CURLLIB_FN(multi_strerror);
-    CURLLIB_FN(multi_socket_action);
-    CURLLIB_FN(multi_assign);
-    CURLLIB_FN(multi_info_read);
-    CURLLIB_FN(slist_append);
-    CURLLIB_FN(slist_free_all);
-    CURLLIB_FN(url);
-    CURLLIB_FN(url_set);
-    CURLLIB_FN(url_get);
-    CURLLIB_FN(url_cleanup);
+    CURLLIB_FUNCTIONS(CURLLIB_FIELD)
 };
-#undef CURLLIB_FN
+#undef CURLLIB_FIELD
 
 /* The table (never NULL). */
 const struct curllib *curlapi(void);
